@@ -1,0 +1,106 @@
+/**
+ * Configuration from environment variables, validated with zod (issue 3 item 8).
+ * Every real backend is chosen here: unset AMQP_URL / REDIS_URL / DATABASE_URL means the
+ * embedded twin. An invalid value stops start-up with a message naming the variable.
+ */
+import { z } from 'zod';
+
+const int = (def: number, min = 0, max = Number.MAX_SAFE_INTEGER) =>
+  z.coerce.number().int().min(min).max(max).default(def);
+const bool = (def: boolean) =>
+  z
+    .enum(['true', 'false', '1', '0', 'yes', 'no'])
+    .default(def ? 'true' : 'false')
+    .transform((v) => v === 'true' || v === '1' || v === 'yes');
+const optionalUrl = z
+  .string()
+  .trim()
+  .transform((v) => (v === '' ? undefined : v))
+  .pipe(z.string().url().optional())
+  .optional();
+
+export const configSchema = z.object({
+  // --- process / HTTP ---
+  PORT: int(8080, 0, 65535),
+  HOST: z.string().default('0.0.0.0'),
+  WS_PATH: z.string().startsWith('/').default('/ws'),
+  NODE_ID: z.string().regex(/^[A-Za-z0-9_.]{1,32}$/).optional(),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  DATA_DIR: z.string().default('.data'),
+  ROOM_TEMPLATE: z.string().includes('{roomId}').default('/topic/room.{roomId}'),
+
+  // --- WebSocket transport ---
+  WS_OUTPUT: z.enum(['text', 'binary']).default('text'),
+  WS_COMPRESSION: bool(false),
+  /** Bytes a client may send before its CONNECT succeeds (fits an 8 KiB JWT). */
+  PRE_CONNECT_MAX_BYTES: int(16 * 1024, 1024),
+  /** Outgoing bytes queued for one connection before it counts as a slow consumer. */
+  SEND_BUFFER_MAX_BYTES: int(4 * 1024 * 1024, 1024),
+  MAX_CONNECTIONS: int(100_000, 1),
+  /** Time to wait for an ERROR or close to flush before the socket is destroyed. */
+  CLOSE_GRACE_MS: int(2_000, 0),
+
+  // --- STOMP limits ---
+  MAX_FRAME_BYTES: int(4 * 1024 * 1024, 1024),
+  MAX_BODY_BYTES: int(4 * 1024 * 1024, 0),
+  MAX_HEADERS: int(64, 1),
+  MAX_HEADER_LINE_BYTES: int(8 * 1024 + 512, 64),
+  MAX_SUBSCRIPTIONS_PER_CONNECTION: int(1_000, 1),
+  MAX_TRANSACTIONS_PER_CONNECTION: int(16, 1),
+  MAX_FRAMES_PER_TRANSACTION: int(1_000, 1),
+  /** Messages queued for a client-ack subscription beyond its prefetch window. */
+  MAX_PENDING_PER_SUBSCRIPTION: int(10_000, 1),
+  /** Default prefetch for client / client-individual subscriptions (0 = unlimited). */
+  DEFAULT_PREFETCH: int(0, 0),
+  HEARTBEAT_MIN_MS: int(1_000, 0),
+  /** What the broker offers to send / wants to receive in CONNECTED heart-beat (0 = none). */
+  HEARTBEAT_SERVER_SEND_MS: int(10_000, 0),
+  HEARTBEAT_SERVER_RECV_MS: int(10_000, 0),
+  /** Treat handshakes that look like StompProtocolAndroid's as restricted readers. */
+  ANDROID_DETECT: bool(true),
+
+  // --- offload / persistence (issue 4) ---
+  AMQP_URL: optionalUrl,
+  REDIS_URL: optionalUrl,
+  DATABASE_URL: optionalUrl,
+  OFFLOAD_MAX_PENDING: int(100_000, 1),
+  HISTORY_MAX: int(200, 0),
+  /** Per-room ring of recently routed messages kept by the broker for gap-free history. */
+  RECENT_RING_SIZE: int(200, 0),
+
+  // --- access (no auth configured: loopback only, DESIGN.md "Identity and access") ---
+  ALLOW_REMOTE_WITHOUT_AUTH: bool(false),
+
+  // --- shutdown ---
+  DRAIN_TIMEOUT_MS: int(10_000, 0),
+});
+
+export type Config = z.infer<typeof configSchema>;
+
+export class ConfigError extends Error {}
+
+/** Parse and validate; throws ConfigError naming each bad variable. */
+export function loadConfig(env: NodeJS.ProcessEnv | Record<string, string | undefined> = process.env): Config {
+  const picked: Record<string, string | undefined> = {};
+  for (const key of Object.keys(configSchema.shape)) {
+    const v = env[key];
+    if (v !== undefined) picked[key] = v;
+  }
+  const r = configSchema.safeParse(picked);
+  if (!r.success) {
+    const lines = r.error.issues.map((i) => `${i.path.join('.')}=${JSON.stringify(picked[String(i.path[0])])}: ${i.message}`);
+    throw new ConfigError(`invalid configuration: ${lines.join('; ')}`);
+  }
+  return r.data;
+}
+
+/** One-line summary for the start-up log (secrets in URLs masked). */
+export function summarizeConfig(c: Config): Record<string, unknown> {
+  const mask = (u?: string) => (u ? u.replace(/\/\/([^:/@]+):([^@]+)@/, '//$1:***@') : 'embedded');
+  return {
+    port: c.PORT, path: c.WS_PATH, output: c.WS_OUTPUT, roomTemplate: c.ROOM_TEMPLATE,
+    maxFrameBytes: c.MAX_FRAME_BYTES, sendBufferMaxBytes: c.SEND_BUFFER_MAX_BYTES,
+    heartbeat: `${c.HEARTBEAT_SERVER_SEND_MS},${c.HEARTBEAT_SERVER_RECV_MS}`,
+    amqp: mask(c.AMQP_URL), redis: mask(c.REDIS_URL), database: mask(c.DATABASE_URL),
+  };
+}
