@@ -37,6 +37,8 @@ export const configSchema = z.object({
   /** Outgoing bytes queued for one connection before it counts as a slow consumer. */
   SEND_BUFFER_MAX_BYTES: int(4 * 1024 * 1024, 1024),
   MAX_CONNECTIONS: int(100_000, 1),
+  /** A connection that has not completed CONNECT by then gets ERROR and is closed. */
+  CONNECT_TIMEOUT_MS: int(10_000, 0),
   /** Time to wait for an ERROR or close to flush before the socket is destroyed. */
   CLOSE_GRACE_MS: int(2_000, 0),
 
@@ -67,6 +69,47 @@ export const configSchema = z.object({
   HISTORY_MAX: int(200, 0),
   /** Per-room ring of recently routed messages kept by the broker for gap-free history. */
   RECENT_RING_SIZE: int(200, 0),
+
+  // --- pipeline (helper P2, issue 4: apps/shared/offload/amqp-*, apps/consumer, apps/shared/pipeline) ---
+  /** Bytes accepted by the offload and not yet confirmed, at most (with OFFLOAD_MAX_PENDING). */
+  OFFLOAD_MAX_PENDING_BYTES: int(256 * 1024 * 1024, 1024),
+  /** A pack is sealed at this many messages or bytes, else at the next tick (+ linger). */
+  OFFLOAD_PACK_MAX_MESSAGES: int(200, 1),
+  OFFLOAD_PACK_MAX_BYTES: int(256 * 1024, 1024),
+  OFFLOAD_LINGER_MS: int(0, 0, 1_000),
+  /** A SEND not confirmed this long after it was packed fails (ERROR to its sender). */
+  OFFLOAD_TIMEOUT_MS: int(30_000, 100),
+  OFFLOAD_MAX_INFLIGHT_PACKS: int(256, 1),
+  AMQP_EXCHANGE: z.string().min(1).default('stompbox.chat'),
+  AMQP_PERSIST_QUEUE: z.string().min(1).default('stompbox.persist'),
+  AMQP_PUSH_QUEUE: z.string().min(1).default('stompbox.push'),
+  AMQP_DEAD_EXCHANGE: z.string().min(1).default('stompbox.dead'),
+  AMQP_DEAD_QUEUE: z.string().min(1).default('stompbox.dead'),
+  AMQP_DELIVERY_LIMIT: int(20, 1),
+  AMQP_PUSH_MAX_LENGTH: int(100_000, 1),
+  AMQP_DEAD_MAX_LENGTH: int(1_000_000, 1),
+  /** In-process queue (no AMQP_URL): messages queued or un-acked, at most. */
+  EMBEDDED_QUEUE_MAX: int(50_000, 1),
+  /** Consumer: packs un-acked from the queue at once. */
+  CONSUMER_PREFETCH: int(64, 1),
+  CONSUMER_HOST: z.string().default('0.0.0.0'),
+  /** Consumer's own /healthz and /metrics port (npm run consumer). */
+  CONSUMER_PORT: int(9091, 0, 65535),
+  STREAM_KEY: z.string().min(1).default('stompbox:persist'),
+  STREAM_GROUP: z.string().min(1).default('writers'),
+  /** Stream entries (packs) not yet in the database, at most: past it the consumer stops taking from the queue. */
+  STREAM_MAX_ENTRIES: int(5_000, 1),
+  /** Packs read per batch insert by one writer; writers per consumer process. */
+  WRITER_BATCH_PACKS: int(20, 1),
+  WRITER_CONCURRENCY: int(2, 1, 16),
+  /** Entries pending this long at a writer that stopped are taken over (XAUTOCLAIM). */
+  WRITER_CLAIM_IDLE_MS: int(15_000, 100),
+  /** Recent-N cache per room (0 = off) and how long a quiet room's cache lives. */
+  RECENT_CACHE_SIZE: int(100, 0, 10_000),
+  RECENT_CACHE_TTL_S: int(7 * 24 * 3600, 0),
+  RECENT_CACHE_PREFIX: z.string().default('stompbox:recent:'),
+  /** Embedded dead letters kept in memory (no AMQP_URL). */
+  EMBEDDED_DEAD_LETTERS_MAX: int(10_000, 1),
 
   // --- access (no auth configured: loopback only, DESIGN.md "Identity and access") ---
   ALLOW_REMOTE_WITHOUT_AUTH: bool(false),

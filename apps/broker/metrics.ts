@@ -1,0 +1,98 @@
+/**
+ * Broker metrics. The hot path bumps plain numbers; prom-client reads them only when
+ * /metrics is scraped (a labelled prom-client `inc` per delivery would cost more than the
+ * delivery). Every limit the broker enforces shows up in `stompbox_errors_total{reason}`.
+ */
+import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+
+type CountMap = Record<string, number>;
+
+export class BrokerMetrics {
+  readonly registry: Registry;
+  connectionsOpened = 0;
+  connectionsRejected: CountMap = Object.create(null);
+  openConnections = 0;
+  framesIn: CountMap = Object.create(null);
+  framesOut: CountMap = Object.create(null);
+  deliveries = 0;
+  historyDeliveries = 0;
+  bytesIn = 0;
+  bytesOut = 0;
+  errors: CountMap = Object.create(null);
+  slowConsumerDisconnects = 0;
+  heartbeatTimeouts = 0;
+  nacks = 0;
+  /** Gauges read at scrape time, set by the broker wiring. */
+  gauges: { subscriptions(): number; destinations(): number; offloadDepth(): number } = {
+    subscriptions: () => 0,
+    destinations: () => 0,
+    offloadDepth: () => 0,
+  };
+
+  constructor(registry = new Registry(), defaultMetrics = false) {
+    this.registry = registry;
+    if (defaultMetrics) collectDefaultMetrics({ register: registry, prefix: 'stompbox_' });
+    const m = this;
+    mirror(registry, 'stompbox_connections_total', 'WebSocket connections accepted', () => m.connectionsOpened);
+    mirror(registry, 'stompbox_connections_rejected_total', 'WebSocket upgrades refused, by reason', () => m.connectionsRejected, 'reason');
+    mirror(registry, 'stompbox_frames_in_total', 'STOMP frames received, by command', () => m.framesIn, 'command');
+    mirror(registry, 'stompbox_frames_out_total', 'STOMP frames sent, by command', () => m.framesOut, 'command');
+    mirror(registry, 'stompbox_deliveries_total', 'MESSAGE frames delivered to subscribers (live and history)', () => m.deliveries);
+    mirror(registry, 'stompbox_history_deliveries_total', 'MESSAGE frames replayed from history on SUBSCRIBE', () => m.historyDeliveries);
+    mirror(registry, 'stompbox_bytes_in_total', 'WebSocket payload bytes received', () => m.bytesIn);
+    mirror(registry, 'stompbox_bytes_out_total', 'WebSocket payload bytes queued for sending', () => m.bytesOut);
+    mirror(registry, 'stompbox_errors_total', 'ERROR frames and refusals, by reason (every limit has a reason)', () => m.errors, 'reason');
+    mirror(registry, 'stompbox_slow_consumer_disconnects_total', 'Connections closed for exceeding the send buffer or pending limits', () => m.slowConsumerDisconnects);
+    mirror(registry, 'stompbox_heartbeat_timeouts_total', 'Connections closed for missing heart-beats', () => m.heartbeatTimeouts);
+    mirror(registry, 'stompbox_nacks_total', 'NACKed messages (discarded on topics, see README)', () => m.nacks);
+    gauge(registry, 'stompbox_connections', 'Open WebSocket connections', () => m.openConnections);
+    gauge(registry, 'stompbox_subscriptions', 'Active subscriptions on this node', () => m.gauges.subscriptions());
+    gauge(registry, 'stompbox_destinations', 'Destinations with at least one local subscriber', () => m.gauges.destinations());
+    gauge(registry, 'stompbox_offload_queue_depth', 'Messages handed to the offload and not yet confirmed', () => m.gauges.offloadDepth());
+  }
+
+  frameIn(command: string): void {
+    this.framesIn[command] = (this.framesIn[command] ?? 0) + 1;
+  }
+
+  frameOut(command: string, n = 1): void {
+    this.framesOut[command] = (this.framesOut[command] ?? 0) + n;
+  }
+
+  error(reason: string): void {
+    this.errors[reason] = (this.errors[reason] ?? 0) + 1;
+  }
+
+  rejected(reason: string): void {
+    this.connectionsRejected[reason] = (this.connectionsRejected[reason] ?? 0) + 1;
+  }
+}
+
+/** A prom-client Counter that mirrors a plain number (or map of numbers) at scrape time. */
+function mirror(registry: Registry, name: string, help: string, read: () => number | CountMap, label?: string): void {
+  const reported: CountMap = Object.create(null);
+  new Counter({
+    name,
+    help,
+    labelNames: label ? [label] : [],
+    registers: [registry],
+    collect() {
+      const v = read();
+      if (typeof v === 'number') {
+        const d = v - (reported[''] ?? 0);
+        if (d > 0) this.inc(d);
+        reported[''] = v;
+        return;
+      }
+      for (const key in v) {
+        const d = v[key] - (reported[key] ?? 0);
+        if (d > 0) this.inc({ [label!]: key }, d);
+        reported[key] = v[key];
+      }
+    },
+  });
+}
+
+function gauge(registry: Registry, name: string, help: string, read: () => number): void {
+  new Gauge({ name, help, registers: [registry], collect() { this.set(read()); } });
+}

@@ -1,0 +1,32 @@
+/**
+ * Who is connecting. Until authentication is configured (a later issue adds JWT), the
+ * broker runs in development mode: the sender is the CONNECT `login`, or "anonymous".
+ * The transport separately admits only loopback clients in that mode (DESIGN.md
+ * "Identity and access").
+ */
+import type { Headers } from '../../shared/stomp/frame';
+import { StompProtocolError } from '../../shared/stomp/errors';
+
+export interface Principal {
+  userId: string;
+}
+
+export interface Authenticator {
+  readonly mode: 'development' | 'jwt';
+  /** Resolve the CONNECT frame's credentials; throws StompProtocolError('unauthenticated'). */
+  authenticate(headers: Headers): Promise<Principal> | Principal;
+}
+
+const USER_ID = /^[A-Za-z0-9_\-.@]{1,128}$/;
+
+export const developmentAuthenticator: Authenticator = {
+  mode: 'development',
+  authenticate(headers) {
+    const login = headers.login;
+    if (login === undefined || login === '') return { userId: 'anonymous' };
+    if (!USER_ID.test(login)) {
+      throw new StompProtocolError('unauthenticated', `login must be 1-128 of [A-Za-z0-9_-.@], got "${login.slice(0, 40)}"`);
+    }
+    return { userId: login };
+  },
+};

@@ -1,0 +1,566 @@
+/**
+ * The STOMP session state machine: one per connection, no socket inside (the model is
+ * rabbit_stomp_processor: it is given a way to write and never sees a socket). Frames
+ * come in through `handleFrame`; everything goes out through `SessionIO`.
+ *
+ * States: awaiting-connect → (connecting, while an async authenticator runs) → connected
+ * → closed. Any protocol violation: ERROR with a short `message` code (plus `receipt-id`
+ * when the bad frame asked for a receipt) and a human body, then close (spec 1.2 "ERROR").
+ */
+import { randomUUID } from 'node:crypto';
+import { encodeFrame, HEARTBEAT } from '../../shared/stomp/encoder';
+import { StompProtocolError, type ProtocolErrorCode } from '../../shared/stomp/errors';
+import type { Frame, StompVersion } from '../../shared/stomp/frame';
+import { escapeModeFor } from '../../shared/stomp/escape';
+import { subscriptionHeader } from '../../shared/stomp/encoder';
+import { OffloadFullError, type OutboundMessage } from '../../shared/offload/offload';
+import type { HistoryQuery, HistorySource } from '../../shared/history/history';
+import type { RoomTemplate } from '../../shared/rooms';
+import type { DestinationRegistry } from '../registry/destinations';
+import { Publication, RESERVED_HEADERS } from '../routing/publication';
+import type { Router } from '../routing/router';
+import type { BrokerMetrics } from '../metrics';
+import type { RecentRing } from '../history/recent-ring';
+import { loadHistory } from '../history/history-service';
+import type { Authenticator, Principal } from './auth';
+import { isRestrictedReader, negotiateHeartbeat, negotiateVersion, type HeartbeatPolicy } from './negotiate';
+import { ReceiptQueue } from './receipts';
+import { Subscription, type AckMode, type SubscriptionOwner } from './subscription';
+
+export const SERVER_NAME = 'stompbox/0.1.0';
+
+/** Headers a SUBSCRIBE uses to ask for history (README "History and recovery"). */
+export const HISTORY_LAST_HEADER = 'x-history-last';
+export const HISTORY_AFTER_HEADER = 'x-history-after';
+
+/** The transport side of a session. */
+export interface SessionIO {
+  /** Queue one STOMP frame (or heart-beat) as one WebSocket message. */
+  write(bytes: Buffer): void;
+  /** Write whatever is queued, then close the socket. */
+  close(): void;
+  /** CONNECT succeeded: lift the pre-connect byte budget, start heart-beats. */
+  connected(version: StompVersion, heartbeat: { sendMs: number; recvMs: number }): void;
+}
+
+export interface SessionLimits {
+  maxSubscriptions: number;
+  maxTransactions: number;
+  maxFramesPerTransaction: number;
+  maxPendingPerSubscription: number;
+  defaultPrefetch: number;
+  historyMax: number;
+  androidDetect: boolean;
+  heartbeat: HeartbeatPolicy;
+}
+
+export interface SessionContext {
+  limits: SessionLimits;
+  registry: DestinationRegistry<Subscription>;
+  router: Router;
+  rooms: RoomTemplate;
+  ring: RecentRing;
+  history: HistorySource;
+  auth: Authenticator;
+  metrics: BrokerMetrics;
+  /** Called for unexpected (non-protocol) errors; the session then closes. */
+  onInternalError?(err: unknown): void;
+}
+
+export interface Handshake {
+  remoteAddress: string;
+  /** WebSocket subprotocol agreed at upgrade, or null. */
+  subprotocol: string | null;
+}
+
+type State = 'awaiting-connect' | 'connecting' | 'connected' | 'closed';
+type Handler = (this: Session, frame: Frame) => void;
+
+export class Session implements SubscriptionOwner {
+  readonly id = randomUUID();
+  state: State = 'awaiting-connect';
+  version: StompVersion = '1.2';
+  principal: Principal | null = null;
+  /** Peer reads only headers StompProtocolAndroid's regex accepts. */
+  restricted = false;
+
+  private readonly subs = new Map<string, Subscription>();
+  private readonly transactions = new Map<string, Frame[]>();
+  /** 1.2 ack id → its subscription and message id. */
+  private readonly ackIndex = new Map<string, { sub: Subscription; messageId: string }>();
+  private ackSeq = 0;
+  private readonly receipts: ReceiptQueue;
+  /** Frames that arrived while an async authenticator ran. */
+  private held: Frame[] = [];
+
+  constructor(
+    private readonly ctx: SessionContext,
+    private readonly io: SessionIO,
+    readonly handshake: Handshake,
+  ) {
+    this.receipts = new ReceiptQueue((id) => this.writeFrame('RECEIPT', { 'receipt-id': id }));
+  }
+
+  // ---------------------------------------------------------------- input
+
+  handleFrame(frame: Frame): void {
+    if (this.state === 'closed') return;
+    this.ctx.metrics.frameIn(frame.command);
+    if (this.state === 'connecting') {
+      this.held.push(frame);
+      return;
+    }
+    try {
+      const handler = HANDLERS[frame.command];
+      if (!handler) {
+        throw new StompProtocolError('bad-command', `unknown command "${frame.command}"`);
+      }
+      if (this.state === 'awaiting-connect' && frame.command !== 'CONNECT' && frame.command !== 'STOMP') {
+        throw new StompProtocolError('not-connected', `${frame.command} before CONNECT: the first frame must be CONNECT or STOMP`);
+      }
+      handler.call(this, frame);
+    } catch (e) {
+      this.failWith(e, frame.headers.receipt);
+    }
+  }
+
+  /** A parse error from the codec or a transport limit: ERROR, then close. */
+  fail(err: StompProtocolError, receiptId?: string): void {
+    if (this.state === 'closed') return;
+    this.ctx.metrics.error(err.code);
+    const headers: Record<string, string> = { message: err.code, ...err.headers };
+    if (receiptId !== undefined) headers['receipt-id'] = receiptId;
+    headers['content-type'] = 'text/plain;charset=utf-8';
+    const body = Buffer.from(err.message, 'utf8');
+    headers['content-length'] = String(body.length);
+    this.writeFrame('ERROR', headers, body);
+    this.shutdown();
+    this.io.close();
+  }
+
+  /** The socket is gone (close without DISCONNECT is a normal disconnect for Android). */
+  handleClose(): void {
+    if (this.state === 'closed') return;
+    this.shutdown();
+  }
+
+  /** Send a heart-beat EOL (called by the transport's timer). */
+  heartbeat(): void {
+    if (this.state === 'connected') this.io.write(HEARTBEAT);
+  }
+
+  get subscriptionCount(): number {
+    return this.subs.size;
+  }
+
+  // ---------------------------------------------------------------- handlers
+
+  /** 1.2 "CONNECT or STOMP Frame", "Protocol Negotiation", "Heart-beating". */
+  onConnect(frame: Frame): void {
+    if (this.state !== 'awaiting-connect') {
+      throw new StompProtocolError('already-connected', 'CONNECT received on a connection that is already connected');
+    }
+    const h = frame.headers;
+    const version = negotiateVersion(h['accept-version']);
+    // 1.2 "CONNECT or STOMP Frame": host is required by the spec, but Android omits it; we accept either.
+    const heartbeat = negotiateHeartbeat(h['heart-beat'], this.ctx.limits.heartbeat);
+    const finish = (principal: Principal) => {
+      if (this.state === 'closed') return;
+      this.principal = principal;
+      this.version = version;
+      this.restricted = isRestrictedReader(h, this.handshake.subprotocol, this.ctx.limits.androidDetect);
+      this.state = 'connected';
+      this.io.connected(version, { sendMs: heartbeat.sendMs, recvMs: heartbeat.recvMs });
+      const connected: Record<string, string> = {
+        version,
+        'heart-beat': heartbeat.header,
+        session: this.id,
+        server: SERVER_NAME,
+      };
+      if (!this.restricted || /^[^:\s]+$/.test(principal.userId)) connected['user-name'] = principal.userId;
+      this.writeFrame('CONNECTED', connected);
+      if (h.receipt !== undefined) this.receipts.add(h.receipt);
+    };
+    const result = this.ctx.auth.authenticate(h);
+    if (!(result instanceof Promise)) {
+      finish(result);
+      return;
+    }
+    this.state = 'connecting';
+    result.then(
+      (p) => {
+        if (this.state !== 'connecting') return;
+        this.state = 'awaiting-connect';
+        try {
+          finish(p);
+        } catch (e) {
+          this.failWith(e, h.receipt);
+          return;
+        }
+        const held = this.held;
+        this.held = [];
+        for (const f of held) {
+          this.ctx.metrics.framesIn[f.command]--; // counted once already
+          this.handleFrame(f);
+        }
+      },
+      (e) => {
+        if (this.state === 'closed') return;
+        this.state = 'awaiting-connect';
+        this.failWith(e, h.receipt);
+      },
+    );
+  }
+
+  /** 1.2 "SEND". */
+  onSend(frame: Frame): void {
+    const destination = requireHeader(frame, 'destination');
+    if (this.enlist(frame)) return;
+    const confirmed = this.publish(frame, destination);
+    const receipt = frame.headers.receipt;
+    if (receipt !== undefined) this.receipts.add(receipt, confirmed, (e) => this.offloadFailed(e, receipt));
+    else confirmed.catch((e) => this.offloadFailed(e));
+  }
+
+  /** 1.2 "SUBSCRIBE"; prefetch-count as RabbitMQ's STOMP plugin defines it. */
+  onSubscribe(frame: Frame): void {
+    const h = frame.headers;
+    const destination = requireHeader(frame, 'destination');
+    // 1.0 makes id optional; the destination then identifies the subscription.
+    const id = this.version === '1.0' ? (h.id ?? destination) : requireHeader(frame, 'id');
+    if (this.subs.has(id)) {
+      throw new StompProtocolError('duplicate-subscription', `subscription id "${id}" is already in use on this connection`);
+    }
+    if (this.subs.size >= this.ctx.limits.maxSubscriptions) {
+      throw new StompProtocolError('too-many-subscriptions', `at most ${this.ctx.limits.maxSubscriptions} subscriptions per connection`);
+    }
+    const ack = (h.ack ?? 'auto') as AckMode;
+    if (ack !== 'auto' && ack !== 'client' && ack !== 'client-individual') {
+      throw new StompProtocolError('bad-header-value', `ack must be auto, client or client-individual, got "${h.ack}"`);
+    }
+    const prefetch = h['prefetch-count'] !== undefined ? parseCount(h['prefetch-count'], 'prefetch-count') : this.ctx.limits.defaultPrefetch;
+    const query = this.historyQuery(destination, h);
+
+    const sub = new Subscription(this, id, destination, ack, ack === 'auto' ? 0 : prefetch);
+    sub.header = subscriptionHeader(id, escapeModeFor(this.version, 'MESSAGE'));
+    // Register before loading history so no live message falls between the two; live
+    // messages wait in the gate until the replay is written (no gap, no duplicate).
+    const ringSnapshot = query ? this.ctx.ring.snapshot(query.roomId) : [];
+    if (query) sub.gate = [];
+    this.subs.set(id, sub);
+    this.ctx.registry.add(destination, sub);
+    if (h.receipt !== undefined) this.receipts.add(h.receipt);
+    if (query) this.replayHistory(sub, query, ringSnapshot);
+  }
+
+  /** 1.2 "UNSUBSCRIBE". */
+  onUnsubscribe(frame: Frame): void {
+    const id = this.version === '1.0' ? (frame.headers.id ?? requireHeader(frame, 'destination')) : requireHeader(frame, 'id');
+    const sub = this.subs.get(id);
+    if (!sub) throw new StompProtocolError('unknown-subscription', `no subscription with id "${id}" on this connection`);
+    this.dropSubscription(sub);
+    if (frame.headers.receipt !== undefined) this.receipts.add(frame.headers.receipt);
+  }
+
+  /** 1.2 "ACK" / "NACK" (1.1: message-id + subscription; 1.0: message-id). */
+  onAck(frame: Frame): void {
+    if (this.enlist(frame)) return;
+    this.applyAck(frame);
+    if (frame.headers.receipt !== undefined) this.receipts.add(frame.headers.receipt);
+  }
+
+  /** 1.2 "BEGIN". */
+  onBegin(frame: Frame): void {
+    const tx = requireHeader(frame, 'transaction');
+    if (this.transactions.has(tx)) throw new StompProtocolError('duplicate-transaction', `transaction "${tx}" is already open`);
+    if (this.transactions.size >= this.ctx.limits.maxTransactions) {
+      throw new StompProtocolError('too-many-transactions', `at most ${this.ctx.limits.maxTransactions} open transactions per connection`);
+    }
+    this.transactions.set(tx, []);
+    if (frame.headers.receipt !== undefined) this.receipts.add(frame.headers.receipt);
+  }
+
+  /** 1.2 "COMMIT": run the transaction's SENDs and ACKs in order; the receipt waits for their confirms. */
+  onCommit(frame: Frame): void {
+    const frames = this.takeTransaction(frame);
+    const confirms: Promise<void>[] = [];
+    for (const f of frames) {
+      if (f.command === 'SEND') confirms.push(this.publish(f, f.headers.destination));
+      else this.applyAck(f);
+    }
+    const all = Promise.all(confirms).then(() => undefined);
+    const receipt = frame.headers.receipt;
+    if (receipt !== undefined) this.receipts.add(receipt, all, (e) => this.offloadFailed(e, receipt));
+    else all.catch((e) => this.offloadFailed(e));
+  }
+
+  /** 1.2 "ABORT". */
+  onAbort(frame: Frame): void {
+    this.takeTransaction(frame);
+    if (frame.headers.receipt !== undefined) this.receipts.add(frame.headers.receipt);
+  }
+
+  /** 1.2 "DISCONNECT": the RECEIPT follows every earlier receipt, then the socket closes. */
+  onDisconnect(frame: Frame): void {
+    const receipt = frame.headers.receipt;
+    this.shutdown();
+    if (receipt === undefined) {
+      this.io.close();
+      return;
+    }
+    this.receipts.add(receipt);
+    this.receipts.whenDrained(() => this.io.close());
+  }
+
+  // ---------------------------------------------------------------- delivery
+
+  /** Called by the router for each publication on a subscribed destination. */
+  deliverTo(sub: Subscription, pub: Publication): void {
+    if (sub.closed) return;
+    if (sub.gate) {
+      if (sub.gate.length >= this.ctx.limits.maxPendingPerSubscription) return this.slowConsumer(sub);
+      sub.gate.push(pub);
+      return;
+    }
+    this.deliverNow(sub, pub);
+  }
+
+  private deliverNow(sub: Subscription, pub: Publication): void {
+    if (sub.ack === 'auto') {
+      this.writeMessage(pub, sub.header);
+      return;
+    }
+    if (sub.windowFull) {
+      if (sub.backlog.length >= this.ctx.limits.maxPendingPerSubscription) return this.slowConsumer(sub);
+      sub.backlog.push(pub);
+      return;
+    }
+    this.sendTracked(sub, pub);
+  }
+
+  private sendTracked(sub: Subscription, pub: Publication): void {
+    const messageId = pub.msg.id;
+    if (this.version === '1.2') {
+      const ackId = String(++this.ackSeq);
+      sub.unacked.set(messageId, ackId);
+      this.ackIndex.set(ackId, { sub, messageId });
+      this.writeMessage(pub, sub.header + 'ack:' + ackId + '\n');
+    } else {
+      sub.unacked.set(messageId, messageId);
+      this.writeMessage(pub, sub.header);
+    }
+  }
+
+  private writeMessage(pub: Publication, perDelivery: string): void {
+    if (this.state !== 'connected') return;
+    const bytes = pub.template(this.version, this.restricted).deliver(perDelivery);
+    const m = this.ctx.metrics;
+    m.deliveries++;
+    if (pub.history) m.historyDeliveries++;
+    this.io.write(bytes);
+  }
+
+  private slowConsumer(sub: Subscription): void {
+    this.ctx.metrics.slowConsumerDisconnects++;
+    this.fail(
+      new StompProtocolError(
+        'slow-consumer',
+        `subscription "${sub.id}" has more than ${this.ctx.limits.maxPendingPerSubscription} messages waiting (unacknowledged or history pending); the connection is closed`,
+      ),
+    );
+  }
+
+  // ---------------------------------------------------------------- internals
+
+  private publish(frame: Frame, destination: string): Promise<void> {
+    const h = frame.headers;
+    const headers: Record<string, string> = {};
+    for (const name in h) if (!RESERVED_HEADERS.has(name)) headers[name] = h[name];
+    try {
+      return this.ctx.router.accept({
+        destination,
+        senderId: this.principal!.userId,
+        contentType: h['content-type'] ?? null,
+        headers,
+        body: frame.body,
+      }).confirmed;
+    } catch (e) {
+      if (e instanceof OffloadFullError) {
+        throw new StompProtocolError('offload-full', `message not accepted: ${e.message}; retry later`);
+      }
+      throw e;
+    }
+  }
+
+  private offloadFailed(e: unknown, receiptId?: string): void {
+    const detail = e instanceof Error ? e.message : String(e);
+    this.fail(new StompProtocolError('offload-failed', `message could not be stored durably: ${detail}`), receiptId);
+  }
+
+  /** Buffer a SEND/ACK/NACK that names a transaction; true when it did. */
+  private enlist(frame: Frame): boolean {
+    const tx = frame.headers.transaction;
+    if (tx === undefined) return false;
+    const frames = this.transactions.get(tx);
+    if (!frames) throw new StompProtocolError('unknown-transaction', `transaction "${tx}" was not begun on this connection`);
+    if (frames.length >= this.ctx.limits.maxFramesPerTransaction) {
+      throw new StompProtocolError('transaction-too-large', `at most ${this.ctx.limits.maxFramesPerTransaction} frames per transaction`);
+    }
+    frames.push(frame);
+    if (frame.headers.receipt !== undefined) this.receipts.add(frame.headers.receipt);
+    return true;
+  }
+
+  private takeTransaction(frame: Frame): Frame[] {
+    const tx = requireHeader(frame, 'transaction');
+    const frames = this.transactions.get(tx);
+    if (!frames) throw new StompProtocolError('unknown-transaction', `transaction "${tx}" was not begun on this connection`);
+    this.transactions.delete(tx);
+    return frames;
+  }
+
+  private applyAck(frame: Frame): void {
+    const h = frame.headers;
+    const nack = frame.command === 'NACK';
+    let sub: Subscription | undefined;
+    let messageId: string;
+    if (this.version === '1.2') {
+      const ackId = requireHeader(frame, 'id');
+      const entry = this.ackIndex.get(ackId);
+      if (!entry) throw new StompProtocolError('unknown-ack', `${frame.command} of unknown or already acknowledged ack id "${ackId}"`);
+      sub = entry.sub;
+      messageId = entry.messageId;
+    } else {
+      messageId = requireHeader(frame, 'message-id');
+      if (this.version === '1.1') sub = this.subs.get(requireHeader(frame, 'subscription'));
+      else sub = h.subscription !== undefined ? this.subs.get(h.subscription) : [...this.subs.values()].find((s) => s.unacked.has(messageId));
+      if (!sub || !sub.unacked.has(messageId)) {
+        throw new StompProtocolError('unknown-ack', `${frame.command} of unknown or already acknowledged message "${messageId}"`);
+      }
+    }
+    // client mode is cumulative: everything delivered up to this message (1.2 "SUBSCRIBE ack Header").
+    let removed = 0;
+    if (sub.ack === 'client') {
+      for (const [mid, ackId] of sub.unacked) {
+        sub.unacked.delete(mid);
+        if (this.version === '1.2') this.ackIndex.delete(ackId);
+        removed++;
+        if (mid === messageId) break;
+      }
+    } else {
+      const ackId = sub.unacked.get(messageId)!;
+      sub.unacked.delete(messageId);
+      if (this.version === '1.2') this.ackIndex.delete(ackId);
+      removed = 1;
+    }
+    // NACK on a topic: there is no queue to requeue into; the message is dropped for this
+    // subscriber (it stays in the room's history) and counted (README "ACK and NACK").
+    if (nack) this.ctx.metrics.nacks += removed;
+    this.drainBacklog(sub);
+  }
+
+  private drainBacklog(sub: Subscription): void {
+    while (sub.backlog.length > 0 && !sub.windowFull && this.state === 'connected') {
+      this.sendTracked(sub, sub.backlog.shift()!);
+    }
+  }
+
+  private historyQuery(destination: string, h: Frame['headers']): HistoryQuery | null {
+    const last = h[HISTORY_LAST_HEADER];
+    const after = h[HISTORY_AFTER_HEADER];
+    if (last === undefined && after === undefined) return null;
+    const roomId = this.ctx.rooms.roomOf(destination);
+    if (roomId === null) return null; // only rooms have history
+    const max = this.ctx.limits.historyMax;
+    if (after !== undefined) {
+      if (!/^[A-Za-z0-9_.\-]{1,100}$/.test(after)) {
+        throw new StompProtocolError('bad-header-value', `${HISTORY_AFTER_HEADER} must be a message id, got "${after.slice(0, 40)}"`);
+      }
+      const limit = last !== undefined ? Math.min(parseCount(last, HISTORY_LAST_HEADER), max) : max;
+      return { kind: 'after', roomId, afterId: after, limit };
+    }
+    const n = Math.min(parseCount(last!, HISTORY_LAST_HEADER), max);
+    return n > 0 ? { kind: 'last', roomId, limit: n } : null;
+  }
+
+  private replayHistory(sub: Subscription, q: HistoryQuery, ringSnapshot: OutboundMessage[]): void {
+    loadHistory(this.ctx.history, q, ringSnapshot).then(
+      (msgs) => {
+        if (sub.closed || this.state !== 'connected') return;
+        const seen = new Set<string>();
+        const gate = sub.gate ?? [];
+        sub.gate = null;
+        for (const m of msgs) {
+          seen.add(m.id);
+          this.deliverNow(sub, new Publication(m, true));
+        }
+        for (const pub of gate) if (!seen.has(pub.msg.id)) this.deliverNow(sub, pub);
+      },
+      (e) => {
+        if (sub.closed) return;
+        this.fail(new StompProtocolError('history-failed', `could not load history for "${sub.destination}": ${e instanceof Error ? e.message : String(e)}`));
+      },
+    );
+  }
+
+  private dropSubscription(sub: Subscription): void {
+    sub.closed = true;
+    this.subs.delete(sub.id);
+    this.ctx.registry.remove(sub.destination, sub);
+    if (this.version === '1.2') for (const ackId of sub.unacked.values()) this.ackIndex.delete(ackId);
+    sub.unacked.clear();
+    sub.backlog = [];
+    sub.gate = null;
+  }
+
+  /** Leave no residue: subscriptions out of the registry, transactions aborted. */
+  private shutdown(): void {
+    if (this.state === 'closed') return;
+    this.state = 'closed';
+    for (const sub of [...this.subs.values()]) this.dropSubscription(sub);
+    this.transactions.clear();
+    this.ackIndex.clear();
+    this.held = [];
+  }
+
+  private failWith(e: unknown, receiptId?: string): void {
+    if (e instanceof StompProtocolError) return this.fail(e, receiptId);
+    this.ctx.onInternalError?.(e);
+    this.fail(new StompProtocolError('internal-error', 'internal error while processing the frame'), receiptId);
+  }
+
+  private writeFrame(command: string, headers: Record<string, string>, body?: Buffer): void {
+    this.ctx.metrics.frameOut(command);
+    this.io.write(encodeFrame(command, headers, body, command === 'ERROR' && this.state === 'awaiting-connect' ? '1.2' : this.version));
+  }
+}
+
+function requireHeader(frame: Frame, name: string): string {
+  const v = frame.headers[name];
+  if (v === undefined || v === '') {
+    throw new StompProtocolError('missing-header', `${frame.command} requires a "${name}" header`);
+  }
+  return v;
+}
+
+function parseCount(v: string, name: string): number {
+  if (!/^\d{1,9}$/.test(v)) throw new StompProtocolError('bad-header-value', `${name} must be a non-negative integer, got "${v.slice(0, 40)}"`);
+  return Number(v);
+}
+
+/** One table from command to handler (spec 1.2 "Client Frames"). */
+const HANDLERS: Record<string, Handler> = {
+  CONNECT: Session.prototype.onConnect,
+  STOMP: Session.prototype.onConnect,
+  SEND: Session.prototype.onSend,
+  SUBSCRIBE: Session.prototype.onSubscribe,
+  UNSUBSCRIBE: Session.prototype.onUnsubscribe,
+  ACK: Session.prototype.onAck,
+  NACK: Session.prototype.onAck,
+  BEGIN: Session.prototype.onBegin,
+  COMMIT: Session.prototype.onCommit,
+  ABORT: Session.prototype.onAbort,
+  DISCONNECT: Session.prototype.onDisconnect,
+};
+
+export type { ProtocolErrorCode };

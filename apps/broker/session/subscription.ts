@@ -1,0 +1,42 @@
+/**
+ * One SUBSCRIBE of one session: its ack mode, prefetch window, the messages it sent and
+ * awaits ACK/NACK for, messages held back by the prefetch window, and (while history is
+ * loading) the live messages gated behind the replay.
+ */
+import type { Publication } from '../routing/publication';
+import type { Deliverable } from '../routing/router';
+
+export type AckMode = 'auto' | 'client' | 'client-individual';
+
+export interface SubscriptionOwner {
+  deliverTo(sub: Subscription, pub: Publication): void;
+}
+
+export class Subscription implements Deliverable {
+  /** message-id → ack id (1.2) or message-id (1.0/1.1), in delivery order. */
+  readonly unacked = new Map<string, string>();
+  /** Messages beyond the prefetch window, waiting for ACKs. */
+  backlog: Publication[] = [];
+  /** Non-null while history is being replayed: live messages wait here. */
+  gate: Publication[] | null = null;
+  /** Pre-encoded "subscription:<id>\n" for the owner's escape mode. */
+  header = '';
+  closed = false;
+
+  constructor(
+    readonly owner: SubscriptionOwner,
+    readonly id: string,
+    readonly destination: string,
+    readonly ack: AckMode,
+    /** 0 = unlimited. */
+    readonly prefetch: number,
+  ) {}
+
+  deliver(pub: Publication): void {
+    this.owner.deliverTo(this, pub);
+  }
+
+  get windowFull(): boolean {
+    return this.prefetch > 0 && this.unacked.size >= this.prefetch;
+  }
+}

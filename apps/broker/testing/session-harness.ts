@@ -1,0 +1,88 @@
+/**
+ * Sessions without sockets, for unit tests: a real registry, router and offload, and a
+ * fake SessionIO that records frames.
+ */
+import { MessageIdGenerator } from '../../shared/message-id';
+import { MemoryOffload } from '../../shared/offload/memory-offload';
+import type { Offload } from '../../shared/offload/offload';
+import { emptyHistory, type HistorySource } from '../../shared/history/history';
+import { compileRoomTemplate } from '../../shared/rooms';
+import { StompParser } from '../../shared/stomp/parser';
+import type { Frame } from '../../shared/stomp/frame';
+import { RecentRing } from '../history/recent-ring';
+import { BrokerMetrics } from '../metrics';
+import { DestinationRegistry } from '../registry/destinations';
+import { Router } from '../routing/router';
+import { developmentAuthenticator } from '../session/auth';
+import { Session, type SessionContext, type SessionIO, type SessionLimits } from '../session/session';
+import type { Subscription } from '../session/subscription';
+
+export interface FakeIO extends SessionIO {
+  frames: Frame[];
+  raw: Buffer[];
+  closed: boolean;
+  heartbeat: { sendMs: number; recvMs: number } | null;
+}
+
+export function fakeIO(): FakeIO {
+  const io: FakeIO = {
+    frames: [],
+    raw: [],
+    closed: false,
+    heartbeat: null,
+    write(bytes) {
+      io.raw.push(bytes);
+      if (bytes.length === 1 && bytes[0] === 0x0a) return;
+      new StompParser({ onFrame: (f) => io.frames.push(f), version: '1.2' }).push(bytes);
+    },
+    close() {
+      io.closed = true;
+    },
+    connected(_v, hb) {
+      io.heartbeat = hb;
+    },
+  };
+  return io;
+}
+
+export const TEST_LIMITS: SessionLimits = {
+  maxSubscriptions: 10,
+  maxTransactions: 2,
+  maxFramesPerTransaction: 5,
+  maxPendingPerSubscription: 5,
+  defaultPrefetch: 0,
+  historyMax: 50,
+  androidDetect: true,
+  heartbeat: { serverSendMs: 10_000, serverRecvMs: 10_000, minMs: 1_000 },
+};
+
+export function testContext(over: { offload?: Offload; history?: HistorySource; limits?: Partial<SessionLimits> } = {}) {
+  const registry = new DestinationRegistry<Subscription>();
+  const metrics = new BrokerMetrics();
+  const offload = over.offload ?? new MemoryOffload(1000);
+  const rooms = compileRoomTemplate('/topic/room.{roomId}');
+  const ring = new RecentRing(100);
+  const router = new Router(registry, offload, new MessageIdGenerator('test'), rooms, ring, metrics);
+  const ctx: SessionContext = {
+    limits: { ...TEST_LIMITS, ...over.limits },
+    registry,
+    router,
+    rooms,
+    ring,
+    history: over.history ?? emptyHistory,
+    auth: developmentAuthenticator,
+    metrics,
+  };
+  const open = (handshake = { remoteAddress: '127.0.0.1', subprotocol: 'v12.stomp' as string | null }) => {
+    const io = fakeIO();
+    const session = new Session(ctx, io, handshake);
+    return { io, session, send: (f: Frame) => session.handleFrame(f) };
+  };
+  return { ctx, registry, metrics, offload, open };
+}
+
+export function f(command: string, headers: Record<string, string> = {}, body = ''): Frame {
+  const h = Object.create(null) as Record<string, string>;
+  Object.assign(h, headers);
+  return { command, headers: h, body: Buffer.from(body) };
+}

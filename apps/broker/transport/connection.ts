@@ -1,0 +1,197 @@
+/**
+ * One WebSocket connection: the only module that touches the socket (the model is
+ * rabbit_stomp_reader). It feeds incoming bytes to the parser and frames to the session,
+ * runs heart-beat timers, enforces the pre-CONNECT byte budget and the bounded outgoing
+ * buffer, and writes each STOMP frame as its own WebSocket message, batched per tick.
+ */
+import type { Socket } from 'node:net';
+import { isUtf8 } from 'node:buffer';
+import type WebSocket from 'ws';
+import { StompParser, type ParserLimits } from '../../shared/stomp/parser';
+import { StompProtocolError } from '../../shared/stomp/errors';
+import type { StompVersion } from '../../shared/stomp/frame';
+import type { BrokerMetrics } from '../metrics';
+import { Session, type Handshake, type SessionContext, type SessionIO } from '../session/session';
+import type { OutputBatcher } from './output-batcher';
+
+export interface TransportLimits {
+  preConnectMaxBytes: number;
+  sendBufferMaxBytes: number;
+  connectTimeoutMs: number;
+  closeGraceMs: number;
+  binaryOutput: boolean;
+  frame: ParserLimits;
+}
+
+export class Connection implements SessionIO {
+  readonly session: Session;
+  private readonly parser: StompParser;
+  private readonly socket: Socket;
+  private queue: Buffer[] = [];
+  private queuedBytes = 0;
+  private scheduled = false;
+  private closing = false;
+  private closed = false;
+  /** While writing the final ERROR of a slow consumer, the buffer limit does not apply. */
+  private bypassLimit = false;
+  private preConnectBytes = 0;
+  private isConnected = false;
+  private lastSeen = Date.now();
+  private sendTimer: NodeJS.Timeout | null = null;
+  private recvTimer: NodeJS.Timeout | null = null;
+  private connectTimer: NodeJS.Timeout | null = null;
+  private graceTimer: NodeJS.Timeout | null = null;
+
+  constructor(
+    private readonly ws: WebSocket,
+    ctx: SessionContext,
+    handshake: Handshake,
+    private readonly limits: TransportLimits,
+    private readonly batcher: OutputBatcher,
+    private readonly metrics: BrokerMetrics,
+    private readonly onGone: (c: Connection) => void,
+  ) {
+    this.socket = (ws as unknown as { _socket: Socket })._socket;
+    this.session = new Session(ctx, this, handshake);
+    // Before CONNECT only a small budget is parsed (enough for an 8 KiB JWT).
+    this.parser = new StompParser({
+      ...limits.frame,
+      maxFrameBytes: Math.min(limits.frame.maxFrameBytes, limits.preConnectMaxBytes),
+      maxBodyBytes: Math.min(limits.frame.maxBodyBytes, limits.preConnectMaxBytes),
+      onFrame: (f) => this.session.handleFrame(f),
+    });
+    ws.on('message', this.onMessage);
+    ws.on('close', this.onClose);
+    ws.on('error', () => {}); // 'close' follows; errors are counted there
+    if (limits.connectTimeoutMs > 0) {
+      this.connectTimer = setTimeout(() => {
+        if (!this.isConnected) this.session.fail(new StompProtocolError('not-connected', `no CONNECT within ${limits.connectTimeoutMs} ms`));
+      }, limits.connectTimeoutMs);
+    }
+  }
+
+  private readonly onMessage = (data: WebSocket.RawData, _isBinary: boolean): void => {
+    if (this.closed) return;
+    const chunk = Array.isArray(data) ? Buffer.concat(data) : Buffer.isBuffer(data) ? data : Buffer.from(data);
+    this.lastSeen = Date.now(); // any inbound byte is a sign of life (1.2 "Heart-beating")
+    this.metrics.bytesIn += chunk.length;
+    if (!this.isConnected) {
+      this.preConnectBytes += chunk.length;
+      if (this.preConnectBytes > this.limits.preConnectMaxBytes) {
+        this.session.fail(new StompProtocolError('frame-too-large', `more than ${this.limits.preConnectMaxBytes} bytes before CONNECT completed`));
+        return;
+      }
+    }
+    if (this.closing) return;
+    try {
+      this.parser.push(chunk);
+    } catch (e) {
+      if (e instanceof StompProtocolError) this.session.fail(e);
+      else throw e;
+    }
+  };
+
+  private readonly onClose = (): void => {
+    this.closed = true;
+    this.clearTimers();
+    this.queue = [];
+    this.queuedBytes = 0;
+    this.session.handleClose();
+    this.onGone(this);
+  };
+
+  // ---------------------------------------------------------------- SessionIO
+
+  write(bytes: Buffer): void {
+    if (this.closed || (this.closing && !this.bypassLimit)) return;
+    this.queue.push(bytes);
+    this.queuedBytes += bytes.length;
+    this.metrics.bytesOut += bytes.length;
+    if (!this.scheduled) {
+      this.scheduled = true;
+      this.batcher.schedule(this);
+    }
+    if (!this.bypassLimit && this.queuedBytes + this.ws.bufferedAmount > this.limits.sendBufferMaxBytes) this.slowConsumer();
+  }
+
+  connected(version: StompVersion, hb: { sendMs: number; recvMs: number }): void {
+    this.isConnected = true;
+    if (this.connectTimer) clearTimeout(this.connectTimer);
+    this.parser.setVersion(version);
+    this.parser.setLimits(this.limits.frame);
+    if (hb.sendMs > 0) this.sendTimer = setInterval(() => this.session.heartbeat(), hb.sendMs);
+    if (hb.recvMs > 0) {
+      this.recvTimer = setInterval(() => {
+        if (Date.now() - this.lastSeen > 2 * hb.recvMs) {
+          this.metrics.heartbeatTimeouts++;
+          this.session.fail(new StompProtocolError('heartbeat-timeout', `nothing received for more than ${2 * hb.recvMs} ms (twice the agreed heart-beat)`));
+        }
+      }, hb.recvMs);
+    }
+  }
+
+  close(): void {
+    if (this.closing || this.closed) return;
+    this.closing = true;
+    this.clearTimers();
+    this.flush();
+    this.ws.close(1000);
+    // A peer that never answers the close handshake (or never drains) is cut off.
+    this.graceTimer = setTimeout(() => this.ws.terminate(), this.limits.closeGraceMs);
+    this.graceTimer.unref();
+  }
+
+  /** Server shutdown: close with 1001 "going away" after what is queued. */
+  goAway(): void {
+    if (this.closed) return;
+    this.closing = true;
+    this.clearTimers();
+    this.flush();
+    this.ws.close(1001, 'server shutting down');
+    this.graceTimer = setTimeout(() => this.ws.terminate(), this.limits.closeGraceMs);
+    this.graceTimer.unref();
+  }
+
+  // ---------------------------------------------------------------- output
+
+  flush(): void {
+    this.scheduled = false;
+    if (this.queue.length === 0 || this.closed) return;
+    const q = this.queue;
+    this.queue = [];
+    this.queuedBytes = 0;
+    const textOut = !this.limits.binaryOutput;
+    const sock = this.socket;
+    sock.cork();
+    for (let i = 0; i < q.length; i++) {
+      const b = q[i];
+      // A non-UTF-8 body cannot travel in a text message (browsers drop the connection).
+      const binary = !textOut || (b.length > 64 && !isUtf8(b));
+      this.ws.send(b, binary ? BINARY : TEXT);
+    }
+    sock.uncork();
+  }
+
+  private slowConsumer(): void {
+    this.metrics.slowConsumerDisconnects++;
+    // Drop what is queued but not yet handed to the socket, so memory stays flat, then
+    // let the ERROR through.
+    this.queue = [];
+    this.queuedBytes = 0;
+    this.bypassLimit = true;
+    this.session.fail(
+      new StompProtocolError('slow-consumer', `more than ${this.limits.sendBufferMaxBytes} bytes waiting to be sent to this client; it is not reading fast enough`),
+    );
+    this.bypassLimit = false;
+  }
+
+  private clearTimers(): void {
+    if (this.sendTimer) clearInterval(this.sendTimer);
+    if (this.recvTimer) clearInterval(this.recvTimer);
+    if (this.connectTimer) clearTimeout(this.connectTimer);
+    this.sendTimer = this.recvTimer = this.connectTimer = null;
+  }
+}
+
+const TEXT = { binary: false, compress: false } as const;
+const BINARY = { binary: true, compress: false } as const;

@@ -1,0 +1,62 @@
+/**
+ * The simplest embedded Offload: an in-process bounded queue drained by a consumer
+ * callback in batches on the next turn. Accepted = enqueued (it lives and dies with the
+ * process). Full = OffloadFullError, never a silent drop. Used by tests and by the broker
+ * when no pipeline is wired; the embedded pipeline supplies a richer twin.
+ */
+import { OffloadFullError, type Offload, type OutboundMessage } from './offload';
+
+export class MemoryOffload implements Offload {
+  readonly kind = 'memory';
+  private queue: OutboundMessage[] = [];
+  private scheduled = false;
+  private closed = false;
+  /** Messages handed to the consumer so far. */
+  consumed = 0;
+
+  constructor(
+    private readonly maxPending: number,
+    private readonly consumer: (batch: OutboundMessage[]) => void = () => {},
+    private readonly batchSize = 1000,
+  ) {}
+
+  publish(msg: OutboundMessage): Promise<void> {
+    if (this.closed) throw new OffloadFullError('offload is closed (server shutting down)');
+    if (this.queue.length >= this.maxPending) throw new OffloadFullError(`offload queue holds ${this.maxPending} messages (OFFLOAD_MAX_PENDING)`);
+    this.queue.push(msg);
+    if (!this.scheduled) {
+      this.scheduled = true;
+      setImmediate(this.drain);
+    }
+    return RESOLVED;
+  }
+
+  depth(): number {
+    return this.queue.length;
+  }
+
+  isReady(): boolean {
+    return !this.closed;
+  }
+
+  async start(): Promise<void> {}
+
+  async close(): Promise<void> {
+    this.closed = true;
+    while (this.queue.length > 0) this.drain();
+  }
+
+  private readonly drain = (): void => {
+    this.scheduled = false;
+    const batch = this.queue.length <= this.batchSize ? this.queue : this.queue.slice(0, this.batchSize);
+    this.queue = this.queue.length <= this.batchSize ? [] : this.queue.slice(this.batchSize);
+    this.consumed += batch.length;
+    this.consumer(batch);
+    if (this.queue.length > 0 && !this.scheduled) {
+      this.scheduled = true;
+      setImmediate(this.drain);
+    }
+  };
+}
+
+const RESOLVED = Promise.resolve();
