@@ -4,6 +4,7 @@
  */
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { Duplex } from 'node:stream';
+import type { Registry } from 'prom-client';
 import { WebSocketServer } from 'ws';
 import { loadConfig, type Config } from '../shared/config';
 import { createLogger, type Logger } from '../shared/logger';
@@ -30,8 +31,11 @@ export interface BrokerOptions {
   env?: Record<string, string | undefined>;
   /** Use this config as is (env is then ignored). */
   config?: Config;
+  /** Started by its creator; the broker closes it on shutdown. Default: a MemoryOffload. */
   offload?: Offload;
   history?: HistorySource;
+  /** prom-client registry for /metrics (shared with the pipeline in one process). */
+  registry?: Registry;
   routes?: HttpRoute[];
   auth?: Authenticator;
   logger?: Logger;
@@ -60,7 +64,7 @@ export async function startBroker(opts: BrokerOptions = {}): Promise<BrokerHandl
   const config = opts.config ?? loadConfig({ ...process.env, ...opts.env });
   const logger = opts.logger ?? createLogger(config.LOG_LEVEL, 'broker');
   const nodeId = config.NODE_ID ?? randomNodeId();
-  const metrics = new BrokerMetrics(undefined, true);
+  const metrics = new BrokerMetrics(opts.registry, true);
   const registry = new DestinationRegistry<Subscription>();
   const offload = opts.offload ?? new MemoryOffload(config.OFFLOAD_MAX_PENDING);
   const rooms = compileRoomTemplate(config.ROOM_TEMPLATE);
@@ -115,9 +119,10 @@ export async function startBroker(opts: BrokerOptions = {}): Promise<BrokerHandl
   const wss = new WebSocketServer({
     noServer: true,
     perMessageDeflate: config.WS_COMPRESSION,
-    // Room above the STOMP frame limit so an oversized frame gets a STOMP ERROR from
-    // the parser rather than a bare 1009 close from ws.
-    maxPayload: config.MAX_FRAME_BYTES + 64 * 1024,
+    // Room above the STOMP frame limit so an oversized frame (up to twice the limit in
+    // one WebSocket message) gets a STOMP ERROR from the parser; beyond that ws closes
+    // with 1009 before buffering more.
+    maxPayload: 2 * config.MAX_FRAME_BYTES + 64 * 1024,
     handleProtocols: (offered) => chooseSubprotocol(offered),
     clientTracking: false,
   });
@@ -184,7 +189,7 @@ export async function startBroker(opts: BrokerOptions = {}): Promise<BrokerHandl
     });
   });
 
-  await offload.start();
+  if (!opts.offload) await offload.start();
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(config.PORT, config.HOST, () => resolve());

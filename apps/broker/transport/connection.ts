@@ -104,6 +104,10 @@ export class Connection implements SessionIO {
 
   write(bytes: Buffer): void {
     if (this.closed || (this.closing && !this.bypassLimit)) return;
+    // One frame always fits (a 1 MiB MESSAGE with a smaller buffer limit is not "slow");
+    // the limit applies to what is already waiting.
+    const waiting = this.queuedBytes + this.ws.bufferedAmount;
+    if (!this.bypassLimit && waiting > 0 && waiting + bytes.length > this.limits.sendBufferMaxBytes) return this.slowConsumer();
     this.queue.push(bytes);
     this.queuedBytes += bytes.length;
     this.metrics.bytesOut += bytes.length;
@@ -111,7 +115,6 @@ export class Connection implements SessionIO {
       this.scheduled = true;
       this.batcher.schedule(this);
     }
-    if (!this.bypassLimit && this.queuedBytes + this.ws.bufferedAmount > this.limits.sendBufferMaxBytes) this.slowConsumer();
   }
 
   connected(version: StompVersion, hb: { sendMs: number; recvMs: number }): void {
