@@ -58,6 +58,7 @@ export interface BrokerHandle {
   close(): Promise<void>;
 }
 
+const STATUS_TEXT: Record<number, string> = { 403: 'Forbidden', 404: 'Not Found', 503: 'Service Unavailable' };
 const LOOPBACK = new Set(['127.0.0.1', '::1', '::ffff:127.0.0.1']);
 
 export async function startBroker(opts: BrokerOptions = {}): Promise<BrokerHandle> {
@@ -151,11 +152,12 @@ export async function startBroker(opts: BrokerOptions = {}): Promise<BrokerHandl
     });
   });
 
-  const reject = (socket: Duplex, status: number, reason: string) => {
-    metrics.rejected(reason);
-    const body = JSON.stringify({ error: reason });
+  /** Refuse an upgrade with an HTTP status, a metric label and a reason in the body. */
+  const reject = (socket: Duplex, status: number, code: string, reason: string) => {
+    metrics.rejected(code);
+    const body = JSON.stringify({ error: code, reason });
     socket.end(
-      `HTTP/1.1 ${status} ${status === 403 ? 'Forbidden' : status === 404 ? 'Not Found' : 'Service Unavailable'}\r\n` +
+      `HTTP/1.1 ${status} ${STATUS_TEXT[status] ?? 'Error'}\r\n` +
         `Content-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
     );
   };
@@ -163,12 +165,12 @@ export async function startBroker(opts: BrokerOptions = {}): Promise<BrokerHandl
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     socket.on('error', () => {});
     const url = new URL(req.url ?? '/', 'http://localhost');
-    if (url.pathname !== config.WS_PATH) return reject(socket, 404, `websocket endpoint is ${config.WS_PATH}`);
-    if (!accepting) return reject(socket, 503, 'shutting-down');
-    if (connections.size >= config.MAX_CONNECTIONS) return reject(socket, 503, 'too-many-connections');
+    if (url.pathname !== config.WS_PATH) return reject(socket, 404, 'wrong-path', `the WebSocket endpoint is ${config.WS_PATH}`);
+    if (!accepting) return reject(socket, 503, 'shutting-down', 'the broker is shutting down');
+    if (connections.size >= config.MAX_CONNECTIONS) return reject(socket, 503, 'too-many-connections', `MAX_CONNECTIONS (${config.MAX_CONNECTIONS}) reached`);
     const remote = req.socket.remoteAddress ?? '';
     if (auth.mode === 'development' && !config.ALLOW_REMOTE_WITHOUT_AUTH && !LOOPBACK.has(remote)) {
-      return reject(socket, 403, 'no authentication configured: only loopback clients are admitted (set ALLOW_REMOTE_WITHOUT_AUTH=true to override)');
+      return reject(socket, 403, 'remote-without-auth', 'no authentication configured: only loopback clients are admitted (set ALLOW_REMOTE_WITHOUT_AUTH=true to override)');
     }
     wss.handleUpgrade(req, socket, head, (ws) => {
       const conn = new Connection(
