@@ -1,0 +1,101 @@
+/**
+ * The consumer (issue 4 item 3, DESIGN.md "Processes"): queue → bridge → stream → writers →
+ * MessageStore, plus the recent-N cache, assembled from whichever implementations the
+ * configuration chose (RabbitMQ or the in-process queue, Redis or the in-process stream).
+ * Used by `npm run consumer` (main.ts) and by the all-in-one process (shared/pipeline).
+ *
+ * Shutdown (`close`): stop taking packs, put the held ones in the stream, let the writers
+ * write what is in the stream, all within `drainTimeoutMs`; whatever remains stays in
+ * RabbitMQ / Redis for the next start (in the embedded twins it would be lost, so the
+ * all-in-one process drains first and logs what it could not).
+ */
+import { hostname } from 'node:os';
+import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
+import type { MessageStore } from '../shared/db/message-store';
+import type { DeadLetterSink, PackSource } from '../shared/pipeline/pack-source';
+import { Bridge } from './bridge';
+import { consumerMetrics } from './consumer-metrics';
+import type { PackStream } from './pack-stream';
+import type { RecentCache } from './recent-cache';
+import { StreamWriter } from './writer';
+
+export interface ConsumerOptions {
+  maxStreamEntries: number;
+  bridgeBatchPacks: number;
+  writerBatchPacks: number;
+  writerConcurrency: number;
+  writerBlockMs: number;
+  claimIdleMs: number;
+  claimEveryMs: number;
+  drainTimeoutMs: number;
+  /** Prefix of this process's writer names in the consumer group (default host-pid). */
+  writerNamePrefix?: string;
+}
+
+export interface ConsumerParts {
+  source: PackSource;
+  stream: PackStream;
+  cache: RecentCache | null;
+  deadLetters: DeadLetterSink;
+  store: MessageStore;
+}
+
+export interface ConsumerStatus {
+  source: { kind: string; ready: boolean };
+  stream: { kind: string; ready: boolean; backpressure: boolean };
+  store: string;
+  heldPacks: number;
+}
+
+export interface Consumer {
+  status(): ConsumerStatus;
+  /** Stream entries not yet written (for tests, health and the embedded drain). */
+  backlog(): Promise<number>;
+  close(): Promise<void>;
+}
+
+export async function startConsumer(parts: ConsumerParts, opts: ConsumerOptions, logger: Logger, registry: Registry): Promise<Consumer> {
+  const m = consumerMetrics(registry);
+  await parts.stream.init();
+  const bridge = new Bridge(parts.source, parts.stream, parts.cache, parts.deadLetters, {
+    maxStreamEntries: opts.maxStreamEntries,
+    batchPacks: opts.bridgeBatchPacks,
+  }, logger, m);
+  const prefix = opts.writerNamePrefix ?? `${hostname()}-${process.pid}`;
+  const writers = Array.from({ length: opts.writerConcurrency }, (_, i) =>
+    new StreamWriter(`${prefix}-${i}`, parts.stream, parts.store, parts.deadLetters, {
+      batchPacks: opts.writerBatchPacks,
+      blockMs: opts.writerBlockMs,
+      claimIdleMs: opts.claimIdleMs,
+      claimEveryMs: opts.claimEveryMs,
+    }, logger, m),
+  );
+  for (const w of writers) w.start();
+  await bridge.start();
+  logger.info({ source: parts.source.kind, stream: parts.stream.kind, store: parts.store.kind, writers: writers.length }, 'consumer started');
+
+  let closing: Promise<void> | null = null;
+  return {
+    status: () => ({
+      source: { kind: parts.source.kind, ready: parts.source.isReady() },
+      stream: { kind: parts.stream.kind, ready: parts.stream.isReady(), backpressure: bridge.isPaused() },
+      store: parts.store.kind,
+      heldPacks: bridge.heldCount(),
+    }),
+    backlog: () => parts.stream.length(),
+    close: () =>
+      (closing ??= (async () => {
+        const deadline = Date.now() + opts.drainTimeoutMs;
+        await bridge.stop(deadline);
+        await Promise.all(writers.map((w) => w.stop(deadline)));
+        const left = await parts.stream.length().catch(() => -1);
+        if (left > 0) logger.warn({ entries: left, stream: parts.stream.kind }, 'consumer stopped with stream entries not yet written');
+        await parts.source.close();
+        await parts.deadLetters.close();
+        await parts.cache?.close();
+        await parts.stream.close();
+        logger.info('consumer stopped');
+      })()),
+  };
+}

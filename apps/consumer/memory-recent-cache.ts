@@ -1,0 +1,34 @@
+/**
+ * In-process twin of the recent-N cache: the newest `size` messages of each of at most
+ * `maxRooms` rooms (least recently written rooms evicted first).
+ */
+import type { OutboundMessage } from '../shared/offload/offload';
+import { byRoom, sortUnique, type RecentCache } from './recent-cache';
+
+export class MemoryRecentCache implements RecentCache {
+  readonly kind = 'memory';
+  private readonly rooms = new Map<string, OutboundMessage[]>();
+
+  constructor(
+    readonly size: number,
+    private readonly maxRooms: number,
+  ) {}
+
+  async add(msgs: OutboundMessage[]): Promise<void> {
+    if (this.size <= 0) return;
+    for (const [roomId, list] of byRoom(msgs)) {
+      const cur = this.rooms.get(roomId) ?? [];
+      this.rooms.delete(roomId); // re-insert: Map order = least recently written first
+      const next = cur.concat(list);
+      this.rooms.set(roomId, next.length > this.size ? next.slice(next.length - this.size) : next);
+      if (this.rooms.size > this.maxRooms) this.rooms.delete(this.rooms.keys().next().value as string);
+    }
+  }
+
+  async recent(roomId: string, limit: number): Promise<OutboundMessage[]> {
+    const sorted = sortUnique([...(this.rooms.get(roomId) ?? [])]);
+    return limit <= 0 ? [] : sorted.length > limit ? sorted.slice(sorted.length - limit) : sorted;
+  }
+
+  async close(): Promise<void> {}
+}

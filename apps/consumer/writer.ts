@@ -1,0 +1,149 @@
+/**
+ * The batch writer: stream → Postgres (issue 4 item 3). Reads packs with the consumer group
+ * (XREADGROUP), inserts all their room messages with one MessageStore.insertBatch (multi-row
+ * INSERT ... ON CONFLICT DO NOTHING, so redeliveries are harmless), then acknowledges the
+ * entries. Every `claimEveryMs` it first takes over entries another writer left pending for
+ * longer than `claimIdleMs` (a crashed consumer: XAUTOCLAIM).
+ *
+ * Failures: the database unreachable → the same batch is retried with backoff (up to 5 s
+ * apart) and nothing is acknowledged, so the stream grows and the bridge's bound pushes back
+ * to RabbitMQ. Rows the database refuses for their content (MessageStore returns them in
+ * `rejected`) → dead letter (stage "store") with the database's reason, then acknowledged.
+ */
+import type { Logger } from 'pino';
+import type { MessageStore } from '../shared/db/message-store';
+import type { OutboundMessage } from '../shared/offload/offload';
+import { decodePack, encodePack } from '../shared/offload/pack-codec';
+import type { DeadLetterSink } from '../shared/pipeline/pack-source';
+import type { ConsumerMetrics } from './consumer-metrics';
+import type { PackStream, StreamEntry } from './pack-stream';
+
+export interface WriterOptions {
+  batchPacks: number;
+  blockMs: number;
+  claimIdleMs: number;
+  claimEveryMs: number;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export class StreamWriter {
+  private stopAt = Infinity;
+  private draining = false;
+  private done: Promise<void> | null = null;
+
+  constructor(
+    readonly name: string,
+    private readonly stream: PackStream,
+    private readonly store: MessageStore,
+    private readonly deadLetters: DeadLetterSink,
+    private readonly opts: WriterOptions,
+    private readonly logger: Logger,
+    private readonly m: ConsumerMetrics,
+  ) {}
+
+  start(): void {
+    this.done ??= this.loop();
+  }
+
+  /**
+   * Write what is left (until the stream has nothing unread for us, or `deadline`), then stop.
+   * Entries still unacknowledged at the deadline stay pending in the stream for a later claim.
+   */
+  async stop(deadline: number): Promise<void> {
+    this.draining = true;
+    this.stopAt = deadline;
+    await this.done;
+  }
+
+  private async loop(): Promise<void> {
+    const reader = this.stream.openReader(this.name);
+    let lastClaim = 0;
+    let failures = 0;
+    try {
+      while (Date.now() < this.stopAt) {
+        try {
+          let entries: StreamEntry[] = [];
+          if (Date.now() - lastClaim >= this.opts.claimEveryMs) {
+            lastClaim = Date.now();
+            entries = await this.stream.claim(this.name, this.opts.claimIdleMs, this.opts.batchPacks);
+            if (entries.length > 0) {
+              this.m.claimed.inc(entries.length);
+              this.logger.warn({ writer: this.name, entries: entries.length }, 'took over stream entries left pending by a stopped writer');
+            }
+          }
+          if (entries.length === 0) entries = await reader.read(this.opts.batchPacks, this.draining ? 0 : this.opts.blockMs);
+          if (entries.length === 0) {
+            if (this.draining) break;
+            continue;
+          }
+          if (!(await this.write(entries))) break; // deadline passed while the database was down
+          await this.stream.ack(entries.map((e) => e.id));
+          failures = 0;
+        } catch (err) {
+          failures++;
+          if (failures === 1 || failures % 20 === 0) this.logger.warn({ writer: this.name, err: (err as Error).message, failures }, 'stream read/ack failed; retrying');
+          await sleep(Math.min(2_000, 50 * 2 ** Math.min(failures, 6)));
+        }
+      }
+    } finally {
+      await reader.close().catch(() => undefined);
+    }
+  }
+
+  /** Store the entries' room messages; false if it had to give up at the stop deadline. */
+  private async write(entries: StreamEntry[]): Promise<boolean> {
+    const msgs: OutboundMessage[] = [];
+    for (const e of entries) {
+      let decoded: OutboundMessage[];
+      try {
+        decoded = decodePack(e.body);
+      } catch (err) {
+        await this.deadLetters.put({ reason: (err as Error).message, stage: 'decode', body: e.body, messageIds: [] });
+        this.m.deadLetters.inc({ stage: 'decode' });
+        continue;
+      }
+      for (const m of decoded) {
+        if (m.roomId === null) this.m.skipped.inc();
+        else msgs.push(m);
+      }
+    }
+    if (msgs.length === 0) return true;
+    let failures = 0;
+    for (;;) {
+      const t0 = performance.now();
+      try {
+        const res = await this.store.insertBatch(msgs);
+        this.m.insertSeconds.observe((performance.now() - t0) / 1000);
+        this.m.batchRows.observe(msgs.length);
+        this.m.stored.inc(res.inserted);
+        this.m.duplicates.inc(Math.max(0, msgs.length - res.inserted - res.rejected.length));
+        const now = Date.now();
+        for (const m of msgs) this.m.lagSeconds.observe(Math.max(0, now - m.sentAt) / 1000);
+        if (res.rejected.length > 0) await this.deadLetterRejected(msgs, res.rejected);
+        if (failures > 0) this.logger.info({ writer: this.name, failures }, 'database writes resumed');
+        return true;
+      } catch (err) {
+        failures++;
+        this.m.storeErrors.inc();
+        if (failures === 1 || failures % 10 === 0) {
+          this.logger.warn({ writer: this.name, err: (err as Error).message, failures, rows: msgs.length }, 'batch insert failed; retrying');
+        }
+        const delay = Math.min(5_000, 100 * 2 ** Math.min(failures, 6));
+        if (Date.now() + delay > this.stopAt) return false;
+        await sleep(delay);
+      }
+    }
+  }
+
+  private async deadLetterRejected(msgs: OutboundMessage[], rejected: Array<{ id: string; reason: string; code?: string }>): Promise<void> {
+    const byId = new Map(msgs.map((m) => [m.id, m]));
+    for (const r of rejected) {
+      const m = byId.get(r.id);
+      const reason = r.code ? `${r.reason} (SQLSTATE ${r.code})` : r.reason;
+      await this.deadLetters.put({ reason, stage: 'store', body: m ? encodePack([m]) : Buffer.alloc(0), messageIds: [r.id] });
+      this.m.deadLetters.inc({ stage: 'store' });
+      this.logger.error({ id: r.id, reason }, 'message the database refused was dead-lettered');
+    }
+  }
+}

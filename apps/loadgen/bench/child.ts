@@ -1,0 +1,119 @@
+/**
+ * Services the benchmarks start as child processes, so their CPU time and RSS can be read
+ * from /proc/<pid>: our broker (`node --import tsx apps/broker/main.ts`, no npx wrapper so
+ * the PID is the broker itself) and the raw fan-out server. The soft open-files limit of
+ * each child is raised to the hard one. Children are stopped by PID (SIGTERM, then SIGKILL)
+ * and also killed if this process exits early.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { connect } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { freePort } from '../../shared/testing/services/ports';
+
+export interface ChildService {
+  name: string;
+  pid: number;
+  port: number;
+  url: string;
+  /** Last lines of its output, for error messages. */
+  logTail(): string;
+  stop(): Promise<void>;
+}
+
+const REPO = fileURLToPath(new URL('../../../', import.meta.url));
+const live = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const c of live) if (c.pid) process.kill(c.pid, 'SIGKILL');
+});
+
+function portOpen(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = connect({ port, host: '127.0.0.1' });
+    s.once('connect', () => {
+      s.destroy();
+      resolve(true);
+    });
+    s.once('error', () => resolve(false));
+  });
+}
+
+export interface ChildOptions {
+  name: string;
+  /** TypeScript entry, relative to the repository root. */
+  entry: string;
+  env?: Record<string, string>;
+  path?: string;
+  startTimeoutMs?: number;
+}
+
+export async function startChild(o: ChildOptions): Promise<ChildService> {
+  const port = await freePort();
+  // `ulimit -n <hard>` then exec: the PID stays the node process.
+  const child = spawn(
+    'sh',
+    ['-c', 'ulimit -n "$(ulimit -Hn)" 2>/dev/null; exec "$0" "$@"', process.execPath, '--import', 'tsx', o.entry],
+    {
+      cwd: REPO,
+      env: { ...process.env, LOG_LEVEL: 'warn', ...o.env, PORT: String(port) },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
+  live.add(child);
+  let log = '';
+  const keep = (d: Buffer) => {
+    log = (log + d.toString()).slice(-4000);
+  };
+  child.stdout!.on('data', keep);
+  child.stderr!.on('data', keep);
+  let exited = false;
+  const exit = new Promise<void>((r) =>
+    child.once('exit', () => {
+      exited = true;
+      live.delete(child);
+      r();
+    }),
+  );
+  const deadline = Date.now() + (o.startTimeoutMs ?? 60_000);
+  while (!(await portOpen(port))) {
+    if (exited) throw new Error(`${o.name} exited during start-up:\n${log}`);
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`${o.name} did not listen on ${port} in time:\n${log}`);
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  const pid = child.pid!;
+  return {
+    name: o.name,
+    pid,
+    port,
+    url: `ws://127.0.0.1:${port}${o.path ?? '/ws'}`,
+    logTail: () => log,
+    async stop() {
+      if (exited) return;
+      process.kill(pid, 'SIGTERM');
+      const t = setTimeout(() => !exited && process.kill(pid, 'SIGKILL'), 15_000);
+      await exit;
+      clearTimeout(t);
+    },
+  };
+}
+
+/** Our broker alone (routing only, embedded in-memory offload). */
+export function startBrokerChild(env: Record<string, string> = {}): Promise<ChildService> {
+  return startChild({ name: 'broker', entry: 'apps/broker/main.ts', env });
+}
+
+/**
+ * The embedded default (`npm start`: broker + consumer, in-process twins, embedded Postgres)
+ * when apps/main.ts exists, else the broker alone. Data goes to `dataDir`.
+ */
+export function startEmbeddedChild(dataDir: string, env: Record<string, string> = {}): Promise<ChildService> {
+  const entry = existsSync(`${REPO}apps/main.ts`) ? 'apps/main.ts' : 'apps/broker/main.ts';
+  return startChild({ name: entry === 'apps/main.ts' ? 'stompbox (embedded)' : 'broker', entry, env: { DATA_DIR: dataDir, ...env }, startTimeoutMs: 120_000 });
+}
+
+export function startRawChild(): Promise<ChildService> {
+  return startChild({ name: 'raw ws fan-out', entry: 'apps/loadgen/bench/raw-fanout-main.ts' });
+}

@@ -1,0 +1,19 @@
+/** Messages between the coordinator and a slice running in a worker thread. */
+import type { LoadOptions } from '../cli/options';
+import type { Progress, SliceResult } from '../stats/counters';
+import type { SlicePlan } from './plan';
+
+export interface WorkerInit {
+  options: LoadOptions;
+  plan: SlicePlan;
+  sliceCount: number;
+}
+
+export type ToWorker = { type: 'go' } | { type: 'stop' } | { type: 'finish' } | { type: 'abort' };
+
+export type FromWorker =
+  | { type: 'ready' }
+  | { type: 'delivered' }
+  | { type: 'progress'; progress: Progress }
+  | { type: 'result'; result: SliceResult }
+  | { type: 'crash'; message: string };
