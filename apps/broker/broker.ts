@@ -105,6 +105,7 @@ export async function startBroker(opts: BrokerOptions = {}): Promise<BrokerHandl
     connectTimeoutMs: config.CONNECT_TIMEOUT_MS,
     closeGraceMs: config.CLOSE_GRACE_MS,
     binaryOutput: config.WS_OUTPUT === 'binary',
+    compression: config.WS_COMPRESSION,
     frame: {
       maxFrameBytes: config.MAX_FRAME_BYTES,
       maxBodyBytes: config.MAX_BODY_BYTES,

@@ -8,7 +8,7 @@
  * when the bad frame asked for a receipt) and a human body, then close (spec 1.2 "ERROR").
  */
 import { randomUUID } from 'node:crypto';
-import { encodeFrame, HEARTBEAT } from '../../shared/stomp/encoder';
+import { encodeFrame, HEARTBEAT, type MessageTemplate } from '../../shared/stomp/encoder';
 import { StompProtocolError, type ProtocolErrorCode } from '../../shared/stomp/errors';
 import type { Frame, StompVersion } from '../../shared/stomp/frame';
 import { escapeModeFor } from '../../shared/stomp/escape';
@@ -37,6 +37,8 @@ export const HISTORY_AFTER_HEADER = 'x-history-after';
 export interface SessionIO {
   /** Queue one STOMP frame (or heart-beat) as one WebSocket message. */
   write(bytes: Buffer): void;
+  /** Queue one MESSAGE: a shared template plus this delivery's headers (no copy until flush). */
+  writeMessage(template: MessageTemplate, perDelivery: string): void;
   /** Write whatever is queued, then close the socket. */
   close(): void;
   /** CONNECT succeeded: lift the pre-connect byte budget, start heart-beats. */
@@ -353,11 +355,10 @@ export class Session implements SubscriptionOwner {
 
   private writeMessage(pub: Publication, perDelivery: string): void {
     if (this.state !== 'connected') return;
-    const bytes = pub.template(this.version, this.restricted).deliver(perDelivery);
     const m = this.ctx.metrics;
     m.deliveries++;
     if (pub.history) m.historyDeliveries++;
-    this.io.write(bytes);
+    this.io.writeMessage(pub.template(this.version, this.restricted), perDelivery);
   }
 
   private slowConsumer(sub: Subscription): void {

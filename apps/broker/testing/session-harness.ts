@@ -35,6 +35,9 @@ export function fakeIO(): FakeIO {
       if (bytes.length === 1 && bytes[0] === 0x0a) return;
       new StompParser({ onFrame: (f) => io.frames.push(f), version: '1.2' }).push(bytes);
     },
+    writeMessage(t, perDelivery) {
+      io.write(t.deliver(perDelivery));
+    },
     close() {
       io.closed = true;
     },

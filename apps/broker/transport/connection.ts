@@ -5,14 +5,15 @@
  * buffer, and writes each STOMP frame as its own WebSocket message, batched per tick.
  */
 import type { Socket } from 'node:net';
-import { isUtf8 } from 'node:buffer';
 import type WebSocket from 'ws';
 import { StompParser, type ParserLimits } from '../../shared/stomp/parser';
+import type { MessageTemplate } from '../../shared/stomp/encoder';
 import { StompProtocolError } from '../../shared/stomp/errors';
 import type { StompVersion } from '../../shared/stomp/frame';
 import type { BrokerMetrics } from '../metrics';
 import { Session, type Handshake, type SessionContext, type SessionIO } from '../session/session';
 import type { OutputBatcher } from './output-batcher';
+import { OPCODE_BINARY, OPCODE_TEXT, wsHeaderLength, writeWsHeader } from './ws-frame';
 
 export interface TransportLimits {
   preConnectMaxBytes: number;
@@ -20,6 +21,8 @@ export interface TransportLimits {
   connectTimeoutMs: number;
   closeGraceMs: number;
   binaryOutput: boolean;
+  /** permessage-deflate on: frames go through ws.send, which compresses. */
+  compression: boolean;
   frame: ParserLimits;
 }
 
@@ -27,7 +30,12 @@ export class Connection implements SessionIO {
   readonly session: Session;
   private readonly parser: StompParser;
   private readonly socket: Socket;
-  private queue: Buffer[] = [];
+  /**
+   * Frames waiting for this tick's flush, as parallel arrays (no object per delivery):
+   * a ready Buffer with '' beside it, or a MESSAGE template with its per-delivery headers.
+   */
+  private qFrames: (Buffer | MessageTemplate)[] = [];
+  private qExtra: string[] = [];
   private queuedBytes = 0;
   private scheduled = false;
   private closing = false;
@@ -94,8 +102,7 @@ export class Connection implements SessionIO {
   private readonly onClose = (): void => {
     this.closed = true;
     this.clearTimers();
-    this.queue = [];
-    this.queuedBytes = 0;
+    this.dropQueued();
     this.session.handleClose();
     this.onGone(this);
   };
@@ -103,14 +110,23 @@ export class Connection implements SessionIO {
   // ---------------------------------------------------------------- SessionIO
 
   write(bytes: Buffer): void {
+    this.enqueue(bytes, '', bytes.length);
+  }
+
+  writeMessage(template: MessageTemplate, perDelivery: string): void {
+    this.enqueue(template, perDelivery, template.size + Buffer.byteLength(perDelivery));
+  }
+
+  private enqueue(frame: Buffer | MessageTemplate, extra: string, size: number): void {
     if (this.closed || (this.closing && !this.bypassLimit)) return;
     // One frame always fits (a 1 MiB MESSAGE with a smaller buffer limit is not "slow");
     // the limit applies to what is already waiting.
     const waiting = this.queuedBytes + this.ws.bufferedAmount;
-    if (!this.bypassLimit && waiting > 0 && waiting + bytes.length > this.limits.sendBufferMaxBytes) return this.slowConsumer();
-    this.queue.push(bytes);
-    this.queuedBytes += bytes.length;
-    this.metrics.bytesOut += bytes.length;
+    if (!this.bypassLimit && waiting > 0 && waiting + size > this.limits.sendBufferMaxBytes) return this.slowConsumer();
+    this.qFrames.push(frame);
+    this.qExtra.push(extra);
+    this.queuedBytes += size;
+    this.metrics.bytesOut += size;
     if (!this.scheduled) {
       this.scheduled = true;
       this.batcher.schedule(this);
@@ -159,28 +175,67 @@ export class Connection implements SessionIO {
 
   flush(): void {
     this.scheduled = false;
-    if (this.queue.length === 0 || this.closed) return;
-    const q = this.queue;
-    this.queue = [];
+    const n = this.qFrames.length;
+    if (n === 0 || this.closed) return;
+    const frames = this.qFrames;
+    const extras = this.qExtra;
+    this.qFrames = [];
+    this.qExtra = [];
     this.queuedBytes = 0;
-    const textOut = !this.limits.binaryOutput;
-    const sock = this.socket;
-    sock.cork();
-    for (let i = 0; i < q.length; i++) {
-      const b = q[i];
-      // A non-UTF-8 body cannot travel in a text message (browsers drop the connection).
-      const binary = !textOut || (b.length > 64 && !isUtf8(b));
-      this.ws.send(b, binary ? BINARY : TEXT);
+    if (this.limits.compression) return this.flushThroughWs(frames, extras);
+    // One buffer, one socket write for the whole tick; each STOMP frame is still its own
+    // WebSocket message (Android reads exactly one frame per message).
+    let size = 0;
+    for (let i = 0; i < n; i++) {
+      const f = frames[i];
+      const len = Buffer.isBuffer(f) ? f.length : f.size + (extras[i].length === 0 ? 0 : Buffer.byteLength(extras[i]));
+      size += wsHeaderLength(len) + len;
     }
-    sock.uncork();
+    const out = Buffer.allocUnsafe(size);
+    let o = 0;
+    const binaryOut = this.limits.binaryOutput;
+    for (let i = 0; i < n; i++) {
+      const f = frames[i];
+      if (Buffer.isBuffer(f)) {
+        o = writeWsHeader(out, o, f.length, binaryOut ? OPCODE_BINARY : OPCODE_TEXT);
+        f.copy(out, o);
+        o += f.length;
+        continue;
+      }
+      const extra = extras[i];
+      const extraLen = extra.length === 0 ? 0 : Buffer.byteLength(extra);
+      // A non-UTF-8 body cannot travel in a text message (browsers drop the connection).
+      o = writeWsHeader(out, o, f.size + extraLen, binaryOut || !f.utf8 ? OPCODE_BINARY : OPCODE_TEXT);
+      f.prefix.copy(out, o);
+      o += f.prefix.length;
+      if (extraLen > 0) o += out.write(extra, o, 'utf8');
+      f.suffix.copy(out, o);
+      o += f.suffix.length;
+    }
+    this.socket.write(out);
+  }
+
+  private flushThroughWs(frames: (Buffer | MessageTemplate)[], extras: string[]): void {
+    this.socket.cork();
+    for (let i = 0; i < frames.length; i++) {
+      const f = frames[i];
+      if (Buffer.isBuffer(f)) this.ws.send(f, this.limits.binaryOutput ? BINARY : TEXT);
+      else this.ws.send(f.deliver(extras[i]), this.limits.binaryOutput || !f.utf8 ? BINARY : TEXT);
+    }
+    this.socket.uncork();
+  }
+
+  private dropQueued(): void {
+    this.qFrames = [];
+    this.qExtra = [];
+    this.queuedBytes = 0;
   }
 
   private slowConsumer(): void {
     this.metrics.slowConsumerDisconnects++;
     // Drop what is queued but not yet handed to the socket, so memory stays flat, then
     // let the ERROR through.
-    this.queue = [];
-    this.queuedBytes = 0;
+    this.dropQueued();
     this.bypassLimit = true;
     this.session.fail(
       new StompProtocolError('slow-consumer', `more than ${this.limits.sendBufferMaxBytes} bytes waiting to be sent to this client; it is not reading fast enough`),

@@ -4,6 +4,7 @@
  * destination and output variant, and each delivery only splices in the
  * per-subscription headers (`subscription`, `ack`) between a shared prefix and suffix.
  */
+import { isUtf8 } from 'node:buffer';
 import { escapeHeader, escapeModeFor, type EscapeMode } from './escape';
 import type { StompVersion } from './frame';
 
@@ -46,9 +47,13 @@ export const HEARTBEAT = Buffer.from('\n');
  * builds the bytes for one subscriber with a single allocation and two copies.
  */
 export class MessageTemplate {
-  private readonly prefix: Buffer;
-  private readonly suffix: Buffer;
+  /** "MESSAGE\n" + shared headers + content-length line. */
+  readonly prefix: Buffer;
+  /** "\n" + body + NUL. */
+  readonly suffix: Buffer;
   readonly mode: EscapeMode;
+  /** The whole frame is valid UTF-8 (it may travel in a WebSocket text message). */
+  readonly utf8: boolean;
 
   /**
    * @param headers MESSAGE headers in wire order (destination, message-id, content-type,
@@ -67,6 +72,7 @@ export class MessageTemplate {
     body.copy(suffix, 1);
     suffix[suffix.length - 1] = 0;
     this.suffix = suffix;
+    this.utf8 = isUtf8(body);
   }
 
   /** Bytes for one delivery; `perDelivery` is pre-encoded "subscription:..\n[ack:..\n]". */
