@@ -4,7 +4,8 @@
  * and stream, PGlite under DATA_DIR); each variable switches one component to the real one.
  */
 import { Registry } from 'prom-client';
-import { ConfigError, loadConfig, summarizeConfig, type Config } from './shared/config';
+import { summarizeConfig, type Config } from './shared/config';
+import { exitOnSignals, loadConfigOrExit, runMain } from './shared/process';
 import { createLogger, type Logger } from './shared/logger';
 import { startPipeline } from './shared/pipeline/pipeline';
 import { startBroker, type BrokerHandle } from './broker/broker';
@@ -32,37 +33,6 @@ export async function startAllInOne(config: Config, logger: Logger, extraRoutes:
   return broker;
 }
 
-export function loadConfigOrExit(): Config {
-  try {
-    return loadConfig();
-  } catch (e) {
-    if (e instanceof ConfigError) {
-      console.error(e.message);
-      process.exit(2);
-    }
-    throw e;
-  }
-}
-
-/** Drain on SIGTERM/SIGINT, then exit 0 (1 if the drain failed). */
-export function exitOnSignals(close: () => Promise<void>, logger: Logger): void {
-  let done = false;
-  const onSignal = (signal: string) => {
-    if (done) return;
-    done = true;
-    logger.info({ signal }, 'shutdown requested');
-    close().then(
-      () => process.exit(0),
-      (err) => {
-        logger.error({ err }, 'drain failed');
-        process.exit(1);
-      },
-    );
-  };
-  process.once('SIGTERM', () => onSignal('SIGTERM'));
-  process.once('SIGINT', () => onSignal('SIGINT'));
-}
-
 async function main(): Promise<void> {
   const config = loadConfigOrExit();
   const logger = createLogger(config.LOG_LEVEL, 'stompbox');
@@ -73,8 +43,5 @@ async function main(): Promise<void> {
 }
 
 if (import.meta.url === `file://${process.argv[1]}` || process.argv[1]?.endsWith('apps/main.ts')) {
-  main().catch((err) => {
-    console.error(err);
-    process.exit(1);
-  });
+  runMain(main);
 }

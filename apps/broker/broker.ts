@@ -8,6 +8,7 @@ import type { Registry } from 'prom-client';
 import { WebSocketServer } from 'ws';
 import { loadConfig, type Config } from '../shared/config';
 import { createLogger, type Logger } from '../shared/logger';
+import { exitOnSignals } from '../shared/process';
 import { MessageIdGenerator, randomNodeId } from '../shared/message-id';
 import { MemoryOffload } from '../shared/offload/memory-offload';
 import type { Offload } from '../shared/offload/offload';
@@ -217,20 +218,7 @@ export async function startBroker(opts: BrokerOptions = {}): Promise<BrokerHandl
       logger.info('drained');
     })());
 
-  if (opts.handleSignals) {
-    const onSignal = (sig: string) => {
-      logger.info({ signal: sig }, 'shutdown requested');
-      close().then(
-        () => process.exit(0),
-        (err) => {
-          logger.error({ err }, 'drain failed');
-          process.exit(1);
-        },
-      );
-    };
-    process.once('SIGTERM', () => onSignal('SIGTERM'));
-    process.once('SIGINT', () => onSignal('SIGINT'));
-  }
+  if (opts.handleSignals) exitOnSignals(close, logger);
 
   if (auth.mode === 'development') {
     logger.warn(
