@@ -36,7 +36,7 @@ export class BrokerMetrics {
     mirror(registry, 'stompbox_connections_total', 'WebSocket connections accepted', () => m.connectionsOpened);
     mirror(registry, 'stompbox_connections_rejected_total', 'WebSocket upgrades refused, by reason', () => m.connectionsRejected, 'reason');
     mirror(registry, 'stompbox_frames_in_total', 'STOMP frames received, by command', () => m.framesIn, 'command');
-    mirror(registry, 'stompbox_frames_out_total', 'STOMP frames sent, by command', () => m.framesOut, 'command');
+    mirror(registry, 'stompbox_frames_out_total', 'STOMP frames sent, by command', () => ({ ...m.framesOut, MESSAGE: m.deliveries }), 'command');
     mirror(registry, 'stompbox_deliveries_total', 'MESSAGE frames delivered to subscribers (live and history)', () => m.deliveries);
     mirror(registry, 'stompbox_history_deliveries_total', 'MESSAGE frames replayed from history on SUBSCRIBE', () => m.historyDeliveries);
     mirror(registry, 'stompbox_bytes_in_total', 'WebSocket payload bytes received', () => m.bytesIn);

@@ -70,6 +70,9 @@ export class Connection implements SessionIO {
     });
     ws.on('message', this.onMessage);
     ws.on('close', this.onClose);
+    // WebSocket pings and pongs are inbound bytes too: signs of life for heart-beating.
+    ws.on('ping', this.touch);
+    ws.on('pong', this.touch);
     ws.on('error', () => {}); // 'close' follows; errors are counted there
     if (limits.connectTimeoutMs > 0) {
       this.connectTimer = setTimeout(() => {
@@ -97,6 +100,10 @@ export class Connection implements SessionIO {
       if (e instanceof StompProtocolError) this.session.fail(e);
       else throw e;
     }
+  };
+
+  private readonly touch = (): void => {
+    this.lastSeen = Date.now();
   };
 
   private readonly onClose = (): void => {
