@@ -10,6 +10,7 @@ import { createLogger, type Logger } from './shared/logger';
 import { startPipeline } from './shared/pipeline/pipeline';
 import { startBroker, type BrokerHandle } from './broker/broker';
 import type { HttpRoute } from './broker/http/router';
+import { demoRoutes } from './demo/routes';
 
 /** Start pipeline then broker; returns a handle whose close() drains both in order. */
 export async function startAllInOne(config: Config, logger: Logger, extraRoutes: HttpRoute[] = []): Promise<BrokerHandle> {
@@ -37,7 +38,7 @@ async function main(): Promise<void> {
   const config = loadConfigOrExit();
   const logger = createLogger(config.LOG_LEVEL, 'stompbox');
   logger.info({ config: summarizeConfig(config) }, 'configuration');
-  const broker = await startAllInOne(config, logger);
+  const broker = await startAllInOne(config, logger, demoRoutes(undefined, { wsPath: config.WS_PATH, roomTemplate: config.ROOM_TEMPLATE }));
   exitOnSignals(broker.close, logger);
   logger.info({ url: broker.url, http: broker.httpUrl, nodeId: broker.nodeId }, `stompbox ready: connect STOMP over WebSocket to ${broker.url} — demo page at ${broker.httpUrl}/`);
 }

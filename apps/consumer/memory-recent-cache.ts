@@ -19,14 +19,15 @@ export class MemoryRecentCache implements RecentCache {
     for (const [roomId, list] of byRoom(msgs)) {
       const cur = this.rooms.get(roomId) ?? [];
       this.rooms.delete(roomId); // re-insert: Map order = least recently written first
-      const next = cur.concat(list);
+      const have = new Set(cur.map((m) => m.id));
+      const next = sortUnique(cur.concat(list.filter((m) => !have.has(m.id))));
       this.rooms.set(roomId, next.length > this.size ? next.slice(next.length - this.size) : next);
       if (this.rooms.size > this.maxRooms) this.rooms.delete(this.rooms.keys().next().value as string);
     }
   }
 
   async recent(roomId: string, limit: number): Promise<OutboundMessage[]> {
-    const sorted = sortUnique([...(this.rooms.get(roomId) ?? [])]);
+    const sorted = this.rooms.get(roomId) ?? [];
     return limit <= 0 ? [] : sorted.length > limit ? sorted.slice(sorted.length - limit) : sorted;
   }
 

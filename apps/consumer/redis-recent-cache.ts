@@ -1,8 +1,10 @@
 /**
- * RecentCache on Redis lists, one per room: LPUSH of the room's new messages (one command
- * per room per batch, not per message) + LTRIM to the size + EXPIRE so rooms that went quiet
- * do not hold memory forever; all in one pipeline (PITFALLS.md: ~17k single writes/s, far
- * more when grouped). Entries are single-message packs.
+ * RecentCache on Redis, one sorted set per room: every member has score 0 and is
+ * `<message id> NUL <single-message pack>`, so Redis orders members by id (ids sort by time as
+ * plain bytes) and a redelivered message (same bytes) is not added twice. Per batch and room:
+ * one ZADD of the room's new messages, ZREMRANGEBYRANK to keep the newest `size`, EXPIRE so
+ * quiet rooms do not hold memory forever; all in one pipeline (PITFALLS.md measured ~17k
+ * single writes/s; grouped per room it is far cheaper).
  */
 import type { Redis } from 'ioredis';
 import type { OutboundMessage } from '../shared/offload/offload';
@@ -36,8 +38,10 @@ export class RedisRecentCache implements RecentCache {
     for (const [roomId, list] of rooms) {
       const key = this.opts.keyPrefix + roomId;
       const tail = list.length > this.size ? list.slice(list.length - this.size) : list;
-      p.lpush(key, ...tail.map((m) => encodePack([m])));
-      p.ltrim(key, 0, this.size - 1);
+      const args: Array<number | Buffer> = [];
+      for (const m of tail) args.push(0, Buffer.concat([Buffer.from(m.id + '\0'), encodePack([m])]));
+      p.zadd(key, ...args);
+      p.zremrangebyrank(key, 0, -this.size - 1);
       if (this.opts.ttlSeconds > 0) p.expire(key, this.opts.ttlSeconds);
     }
     const res = (await p.exec()) ?? [];
@@ -46,11 +50,11 @@ export class RedisRecentCache implements RecentCache {
 
   async recent(roomId: string, limit: number): Promise<OutboundMessage[]> {
     if (this.size <= 0 || limit <= 0) return [];
-    const raw = await this.redis.lrangeBuffer(this.opts.keyPrefix + roomId, 0, Math.min(limit, this.size) - 1);
+    const raw = await this.redis.zrangeBuffer(this.opts.keyPrefix + roomId, -Math.min(limit, this.size), '-1');
     const out: OutboundMessage[] = [];
     for (const b of raw) {
       try {
-        out.push(...decodePack(b));
+        out.push(...decodePack(b.subarray(b.indexOf(0) + 1)));
       } catch {
         // A corrupt cache entry is skipped; the database still has the message.
       }

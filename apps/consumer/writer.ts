@@ -9,9 +9,12 @@
  * apart) and nothing is acknowledged, so the stream grows and the bridge's bound pushes back
  * to RabbitMQ. Rows the database refuses for their content (MessageStore returns them in
  * `rejected`) → dead letter (stage "store") with the database's reason, then acknowledged.
+ * A batch failing repeatedly with any other error (a bug or a row the store could not even
+ * encode) is retried row by row and the failing rows dead-lettered, so one bad row cannot
+ * stall the stream.
  */
 import type { Logger } from 'pino';
-import type { MessageStore } from '../shared/db/message-store';
+import { StoreUnavailableError, type MessageStore } from '../shared/db/message-store';
 import type { OutboundMessage } from '../shared/offload/offload';
 import { decodePack, encodePack } from '../shared/offload/pack-codec';
 import type { DeadLetterSink } from '../shared/pipeline/pack-source';
@@ -26,6 +29,8 @@ export interface WriterOptions {
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** Failures of a batch with an error other than StoreUnavailableError before rows are tried singly. */
+const UNEXPECTED_ERROR_RETRIES = 3;
 
 export class StreamWriter {
   private stopAt = Infinity;
@@ -126,6 +131,11 @@ export class StreamWriter {
       } catch (err) {
         failures++;
         this.m.storeErrors.inc();
+        if (!(err instanceof StoreUnavailableError) && failures >= UNEXPECTED_ERROR_RETRIES) {
+          // Not an outage but something about these rows (the store should have returned them
+          // as rejected): find the culprits one by one rather than block the stream forever.
+          return this.writeOneByOne(msgs);
+        }
         if (failures === 1 || failures % 10 === 0) {
           this.logger.warn({ writer: this.name, err: (err as Error).message, failures, rows: msgs.length }, 'batch insert failed; retrying');
         }
@@ -134,6 +144,29 @@ export class StreamWriter {
         await sleep(delay);
       }
     }
+  }
+
+  /** Insert rows singly; a row that fails other than by an outage is dead-lettered. */
+  private async writeOneByOne(msgs: OutboundMessage[]): Promise<boolean> {
+    for (const m of msgs) {
+      for (let failures = 0; ; failures++) {
+        try {
+          const res = await this.store.insertBatch([m]);
+          this.m.stored.inc(res.inserted);
+          if (res.rejected.length > 0) await this.deadLetterRejected([m], res.rejected);
+          break;
+        } catch (err) {
+          if (!(err instanceof StoreUnavailableError)) {
+            await this.deadLetterRejected([m], [{ id: m.id, reason: `store failed: ${(err as Error).message}` }]);
+            break;
+          }
+          const delay = Math.min(5_000, 100 * 2 ** Math.min(failures, 6));
+          if (Date.now() + delay > this.stopAt) return false;
+          await sleep(delay);
+        }
+      }
+    }
+    return true;
   }
 
   private async deadLetterRejected(msgs: OutboundMessage[], rejected: Array<{ id: string; reason: string; code?: string }>): Promise<void> {

@@ -97,7 +97,7 @@ describe.skipIf(!haveChromium)('demo page in headless Chromium', () => {
 
   it('two people join one room and chat both ways', async () => {
     // Ann reconnects slowly on purpose: the restart test below needs her away for a while.
-    await joinRoom(ann, 'ann', 4000);
+    await joinRoom(ann, 'ann', 8000);
     await joinRoom(bob, 'bob', 300);
     await say(ann, 'hello from ann');
     await line(bob, 'hello from ann').waitFor({ timeout: 5000 });
@@ -130,11 +130,11 @@ describe.skipIf(!haveChromium)('demo page in headless Chromium', () => {
     await expect.poll(() => status(bob).textContent(), { timeout: 5000 }).toBe('reconnecting');
     broker = await start(port);
     await expect.poll(() => status(bob).textContent(), { timeout: 10_000 }).toBe('online');
-    // Ann (4 s reconnect delay) is still away: this message can only reach her as history.
+    // Ann (8 s reconnect delay) is still away: this message can only reach her as history.
     expect(await status(ann).textContent()).toBe('reconnecting');
     await say(bob, 'sent while ann was away');
     await line(bob, 'sent while ann was away').waitFor({ timeout: 5000 });
-    await expect.poll(() => status(ann).textContent(), { timeout: 15_000 }).toBe('online');
+    await expect.poll(() => status(ann).textContent(), { timeout: 20_000 }).toBe('online');
     await line(ann, 'sent while ann was away').waitFor({ timeout: 5000 });
     expect(await line(ann, 'sent while ann was away').count()).toBe(1);
     expect(await line(ann, 'sent while ann was away').getAttribute('class')).toContain('history');

@@ -12,21 +12,14 @@ import { startBroker, type BrokerHandle } from '../broker/broker';
 import { parseJmx, type JmxElement } from './jmx/jmx-model';
 import { READ } from './jmx/plan-frames';
 import { runPlan, type SampleRecord } from './jmx/plan-runner';
+import { aggregate, formatTable } from './jmx/run-plan';
 
 const JMETER_DIR = join(import.meta.dirname, '..', '..', 'jmeter');
 const load = (file: string) => parseJmx(readFileSync(join(JMETER_DIR, file), 'utf8'))[0];
 
+/** Per-label counts, via the same aggregation the run-plan CLI prints. */
 function summary(samples: SampleRecord[]): Record<string, { n: number; failed: number; first?: string }> {
-  const out: Record<string, { n: number; failed: number; first?: string }> = {};
-  for (const s of samples) {
-    const e = (out[s.label] ??= { n: 0, failed: 0 });
-    e.n++;
-    if (!s.ok) {
-      e.failed++;
-      e.first ??= s.message;
-    }
-  }
-  return out;
+  return Object.fromEntries(aggregate(samples).map((a) => [a.label, { n: a.samples, failed: a.errors, first: a.firstError }]));
 }
 
 describe('JMeter plans run against our broker', () => {
@@ -47,7 +40,7 @@ describe('JMeter plans run against our broker', () => {
     const messages = 10;
     const samples = await runPlan(load('seed-003-rooms.jmx'), { props: { ...base, users: String(users), roomSize: '6', messages: String(messages), roomPrefix: '/topic/room.jm-seed-' } });
     const s = summary(samples);
-    expect(samples.filter((x) => !x.ok), JSON.stringify(s)).toEqual([]);
+    expect(samples.filter((x) => !x.ok), formatTable(aggregate(samples))).toEqual([]);
     expect(s['01 open WebSocket'].n).toBe(users);
     expect(s['08 SEND'].n).toBe(3 * messages); // rooms 0, 1 and the partial room 2
     expect(s['10 read MESSAGE'].n).toBe(users * messages); // every member read every message

@@ -19,6 +19,10 @@ export interface SampleRecord {
   /** Why it failed (timeout, unexpected frame, assertion message), or "OK". */
   message: string;
   response: string;
+  /** Time the sampler took, ms (connect, write, or waiting for the frame). */
+  elapsedMs: number;
+  /** When the sample started, ms since the epoch. */
+  startedAt: number;
 }
 
 export interface RunOptions {
@@ -167,13 +171,16 @@ class PlanThread {
     for (const p of this.scope(el, ancestors, 'UserParameters')) if (prop(p, 'UserParameters.per_iteration') !== 'true') this.setUserParameters(p);
     if (el.testclass === 'TestAction') return; // Flow Control Action: no sample result
 
-    const rec: SampleRecord = { thread: this.threadNum, label: el.testname, ok: true, message: 'OK', response: '' };
+    const startedAt = Date.now();
+    const t0 = performance.now();
+    const rec: SampleRecord = { thread: this.threadNum, label: el.testname, ok: true, message: 'OK', response: '', elapsedMs: 0, startedAt };
     try {
       await this.execute(el, ancestors, rec);
     } catch (e) {
       rec.ok = false;
       rec.message = e instanceof Error ? e.message : String(e);
     }
+    rec.elapsedMs = performance.now() - t0;
     for (const x of this.scope(el, ancestors, 'RegexExtractor')) this.extract(x, rec.response);
     for (const a of this.scope(el, ancestors, 'ResponseAssertion')) if (rec.ok) this.assert(a, rec);
     this.ctx.vars.set('JMeterThread.last_sample_ok', String(rec.ok));

@@ -12,7 +12,7 @@ interface DemoConfig {
   roomTemplate: string;
 }
 
-const NAME_RE = /^[A-Za-z0-9_.~-]{1,64}$/;
+const NAME_RE = /^[A-Za-z0-9_.@-]{1,64}$/; // the broker's login rule (apps/broker/session/auth.ts)
 const ROOM_RE = /^[A-Za-z0-9_.~-]{1,128}$/;
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;

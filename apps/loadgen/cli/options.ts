@@ -48,9 +48,9 @@ export interface LoadOptions {
   connectConcurrency: number;
   /** throughput: sending time; idle: hold time; churn: time budget. */
   durationMs: number;
-  /** rooms: how long members wait for every expected message after the last SEND. */
+  /** rooms: give up waiting for expected messages after this long without any traffic. */
   readTimeoutMs: number;
-  /** throughput: time to wait for in-flight messages after sending stops. */
+  /** throughput: after sending stops, give up on in-flight messages after this long without a delivery. */
   drainMs: number;
   /** Wait for a RECEIPT (connect, subscribe, disconnect) at most this long. */
   receiptTimeoutMs: number;
@@ -141,8 +141,8 @@ Load shape:
   --ramp N                  new connections per second, 0 = unlimited (default 0)
   --connect-concurrency N   handshakes in progress at once (default ${DEFAULTS.connectConcurrency})
   --duration TIME           throughput send time / idle hold / churn budget (default 10s)
-  --read-timeout TIME       rooms: wait for all messages (default 20s)
-  --drain TIME              throughput: wait for in-flight after stop (default 5s)
+  --read-timeout TIME       rooms: give up after this long with no traffic (default 20s)
+  --drain TIME              throughput: after stop, give up after this long with no delivery (default 5s)
   --receipt-timeout TIME    (default 10s)
   --cycles N                churn cycles per user (default ${DEFAULTS.cycles})
   --idle-subscribe          idle: subscribe each connection too

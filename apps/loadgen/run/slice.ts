@@ -82,6 +82,8 @@ export class Slice {
   private errorCount = 0;
   private firstSendAt = Infinity;
   private lastReceivePerf = 0;
+  /** Last SEND or delivery (performance.now), for the inactivity timeouts. */
+  private lastActivity = 0;
   private running = false;
   private stopped = false;
   private aborted = false;
@@ -251,22 +253,33 @@ export class Slice {
       }
       for (const u of this.users) if (u.isSender && !u.sendDone) u.conn!.corked(() => this.startSending(u));
       if (this.o.scenario === 'rooms') {
-        this.armDeadline(this.o.messages * this.o.intervalMs + this.o.readTimeoutMs, 'read-timeout');
+        this.armInactivity(this.o.intervalMs + this.o.readTimeoutMs, 'read-timeout');
       } else {
         void this.stop$.then(() => {
           if (!this.runDone) return;
           this.stopped = true;
           this.receivedAtStop = this.received;
           for (const u of this.users) if (u.isSender && !u.sendDone) this.senderDone(u);
-          this.armDeadline(this.o.drainMs, 'drain-timeout');
+          this.armInactivity(this.o.drainMs, 'drain-timeout');
         });
       }
       this.checkAllComplete();
     });
   }
 
-  private armDeadline(ms: number, kind: string): void {
-    this.deadline = setTimeout(() => {
+  /**
+   * Give up once nothing was sent or received for `ms` (JMeter's read timeout is the same
+   * idea: the wait for the next frame). A slow broker that still delivers is not cut off; a
+   * stuck one is, and its missing messages count as lost. The hard timeout bounds it all.
+   */
+  private armInactivity(ms: number, kind: string): void {
+    const armedAt = performance.now();
+    const check = () => {
+      const idle = performance.now() - Math.max(armedAt, this.lastActivity);
+      if (idle < ms) {
+        this.deadline = setTimeout(check, ms - idle + 1);
+        return;
+      }
       for (const u of this.users) {
         if (u.isSender && !u.sendDone) {
           this.error('sender-stalled');
@@ -275,7 +288,8 @@ export class Slice {
       }
       for (const u of this.users) if (!u.complete) this.error(kind);
       this.runDone?.();
-    }, ms);
+    };
+    this.deadline = setTimeout(check, ms);
   }
 
   private startSending(u: User): void {
@@ -325,6 +339,7 @@ export class Slice {
     const o = this.o;
     if (this.sent === 0) this.firstSendAt = performance.timeOrigin + performance.now();
     const t0 = nowUs();
+    this.lastActivity = t0 / 1000;
     const body = encodePayload(o.runId, u.n, u.seq, t0, o.bodyBytes);
     const receipt = u.conn!.send(u.room.dest, body, o.sendReceipts ? o.receiptTimeoutMs : undefined);
     if (receipt) {
@@ -364,7 +379,7 @@ export class Slice {
       return;
     }
     this.received++;
-    this.lastReceivePerf = performance.now();
+    this.lastReceivePerf = this.lastActivity = performance.now();
     this.latencyUs.record(this.lastReceivePerf * 1000 - p.sentAtUs);
     const verdict = u.tracker.record(p.sender, p.seq);
     if (p.sender === u.n && verdict !== 'duplicate') {

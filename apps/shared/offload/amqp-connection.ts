@@ -123,7 +123,7 @@ export class ReconnectingAmqp {
 
   private schedule(): void {
     if (this.stopped || this.timer) return;
-    const base = Math.min(this.opts.maxDelayMs ?? 5_000, (this.opts.initialDelayMs ?? 100) * 2 ** Math.min(this.attempt, 16));
+    const base = Math.min(this.opts.maxDelayMs ?? 2_000, (this.opts.initialDelayMs ?? 100) * 2 ** Math.min(this.attempt, 16));
     const delay = Math.round(base * (0.8 + Math.random() * 0.4));
     this.timer = setTimeout(() => {
       this.timer = null;

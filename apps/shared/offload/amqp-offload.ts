@@ -7,7 +7,7 @@
  *
  * Failure behaviour:
  * - connection lost: unconfirmed packs go back to the head of the buffer and are published
- *   again after reconnect (backoff 100 ms .. 5 s). RabbitMQ may then hold a pack twice; the
+ *   again after reconnect (backoff 100 ms .. 2 s). RabbitMQ may then hold a pack twice; the
  *   consumer's insert skips the duplicate ids.
  * - RabbitMQ blocked (memory/disk alarm) or the socket buffer full: packs wait in the buffer.
  * - meanwhile the buffer is bounded (OFFLOAD_MAX_PENDING / _BYTES, then OffloadFullError),

@@ -123,6 +123,18 @@ describe('pipeline on embedded twins', () => {
     expect(await metric(registry, 'stompbox_dead_letters_total', { stage: 'store' })).toBe(1);
   });
 
+  it('a row that makes the store throw (not an outage) is isolated and dead-lettered; the rest is stored', async () => {
+    const { p, store } = await pipeline();
+    const make = messageFactory('explode', 3);
+    const good = Array.from({ length: 10 }, () => make());
+    const bad = make({ headers: { 'x-explode': '1' } });
+    await Promise.all([...good.slice(0, 5), bad, ...good.slice(5)].map((m) => p.offload.publish(m)));
+    await waitFor(() => (p.deadLetters?.list().length ?? 0) === 1, 10_000, 'one dead letter');
+    await waitFor(() => store.rows.size === 10, 5_000, 'the good rows');
+    expect(p.deadLetters!.list()[0].reason).toMatch(/cannot encode row/);
+    expect(p.deadLetters!.list()[0].messageIds).toEqual([bad.id]);
+  });
+
   it('does not persist non-room messages but counts them', async () => {
     const { p, store, registry } = await pipeline();
     const make = messageFactory('plain');

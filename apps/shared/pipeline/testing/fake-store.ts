@@ -16,9 +16,13 @@ export class FakeStore implements MessageStore {
   /** Rows for which this returns a reason are refused like a database data error. */
   refuse: (m: OutboundMessage) => string | null = (m) => (m.headers['x-poison'] !== undefined ? 'invalid input: poison header' : null);
 
+  /** A batch holding a message for which this is true throws a plain Error (a store bug). */
+  explode: (m: OutboundMessage) => boolean = (m) => m.headers['x-explode'] !== undefined;
+
   async insertBatch(msgs: OutboundMessage[]): Promise<InsertResult> {
     this.insertCalls++;
     if (this.unavailable) throw new StoreUnavailableError('connect ECONNREFUSED (fake)');
+    if (msgs.some(this.explode)) throw new Error('cannot encode row (fake)');
     const res: InsertResult = { inserted: 0, rejected: [] };
     for (const m of msgs) {
       this.offered.set(m.id, (this.offered.get(m.id) ?? 0) + 1);

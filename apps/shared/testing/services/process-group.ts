@@ -60,6 +60,8 @@ export class GroupProcess {
     if (this.child.pid === undefined) throw new Error(`could not start ${opts.cmd}`);
     this.pid = this.child.pid;
     live.add(this.pid);
+    // Do not keep the test process alive for a server it forgot to stop: the exit hook kills it.
+    this.child.unref();
     this.exited = new Promise((resolve) => {
       this.child.once('exit', (code, signal) => {
         this.done = true;

@@ -1,0 +1,18 @@
+/** Messages between pglite-store.ts (main thread) and pglite-worker.ts. */
+export interface WorkerInit {
+  /** Directory for PGlite's files; undefined = in memory (tests). */
+  dataDir?: string;
+  migrationsDir: string;
+}
+
+export interface WorkerRequest {
+  id: number;
+  method: string;
+  args: unknown[];
+}
+
+export type WorkerResponse =
+  | { type: 'ready'; applied: string[] }
+  | { type: 'failed'; error: { name: string; message: string } }
+  | { type: 'result'; id: number; ok: true; value: unknown }
+  | { type: 'result'; id: number; ok: false; error: { name: string; message: string } };

@@ -1,0 +1,232 @@
+/**
+ * `npm run bench:pipeline` (issue 4 "Benchmark"): the persistence pipeline against real
+ * RabbitMQ, Redis and Postgres started by the test harness (temp dirs, free ports, stopped at
+ * the end), and in the same run the seed-003 design as the baseline.
+ *
+ *   ours      broker-side AmqpOffload in this process (packs, confirms) → RabbitMQ → the
+ *             consumer process (`apps/consumer/main.ts`) → Redis Stream → batched INSERT
+ *   seed-003  one AMQP message per chat message (JSON, confirms) → a consumer process doing one
+ *             awaited INSERT per message straight from the queue (scripts/bench-pipeline-seed003-consumer.ts)
+ *
+ * Phases: (1) burst: N messages as fast as the offload takes them → SENDs/s confirmed and
+ * messages/s landed in Postgres (first SEND to last row); (2) paced at RATE msgs/s for
+ * SECONDS → end-to-end lag p50/p99 (SEND accepted → row stored: created_at → stored_at,
+ * stored_at being the insert transaction's time); (3) the baseline, burst of BASE_N.
+ * Options (env): BENCH_N (200000), BENCH_RATE (20000), BENCH_SECONDS (10), BENCH_BASE_N (20000),
+ * BENCH_ONLY=seed003 (only the baseline).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import amqp from 'amqplib';
+import pg from 'pg';
+import pino from 'pino';
+import { Registry } from 'prom-client';
+import { loadConfig } from '../apps/shared/config';
+import { startPostgres, startRabbitMQ, startRedis, type ServiceHandle } from '../apps/shared/testing/services/index';
+import { createAmqpOffload } from '../apps/shared/offload/amqp-offload';
+import { OffloadFullError, type Offload, type OutboundMessage } from '../apps/shared/offload/offload';
+import { packingFrom, topologyFrom } from '../apps/shared/pipeline/options';
+import { isolatedEnv, migrate } from '../apps/shared/pipeline/testing/pipeline-env';
+import { messageFactory } from '../apps/shared/pipeline/testing/messages';
+
+const N = Number(process.env.BENCH_N ?? 200_000);
+const RATE = Number(process.env.BENCH_RATE ?? 20_000);
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
+const BASE_N = Number(process.env.BENCH_BASE_N ?? 20_000);
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const logger = pino({ level: 'warn' });
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+let db: pg.Client;
+async function count(nodeId: string): Promise<number> {
+  const r = await db.query<{ n: string }>('SELECT count(*) AS n FROM messages WHERE node_id = $1', [nodeId]);
+  return Number(r.rows[0].n);
+}
+
+/** Wait until `target` rows of `nodeId` exist; returns the time the last one was seen (ms). */
+async function waitRows(nodeId: string, target: number, timeoutMs: number): Promise<number> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const n = await count(nodeId);
+    if (n >= target) return Date.now();
+    if (Date.now() > end) throw new Error(`only ${n}/${target} rows of ${nodeId} after ${timeoutMs} ms`);
+    await sleep(20);
+  }
+}
+
+/** Publish `msgs` as fast as the offload accepts them (a full buffer means: wait a tick). */
+async function burst(offload: Offload, msgs: OutboundMessage[]): Promise<void> {
+  const confirms: Promise<void>[] = [];
+  for (let i = 0; i < msgs.length; ) {
+    try {
+      confirms.push(offload.publish(msgs[i]));
+      i++;
+      if (i % 2_000 === 0) await new Promise((r) => setImmediate(r)); // let the socket breathe, as a broker would
+    } catch (err) {
+      if (!(err instanceof OffloadFullError)) throw err;
+      await sleep(1);
+    }
+  }
+  await Promise.all(confirms);
+}
+
+function spawnLogged(args: string[], env: NodeJS.ProcessEnv): ChildProcess {
+  return spawn(process.execPath, ['--import', 'tsx', ...args], { cwd: ROOT, env, stdio: ['ignore', 'ignore', 'inherit'] });
+}
+
+async function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null) return;
+  const exited = new Promise((r) => child.once('exit', r));
+  child.kill('SIGTERM');
+  await Promise.race([exited, sleep(15_000)]);
+  if (child.exitCode === null) child.kill('SIGKILL');
+}
+
+async function ours(rabbit: ServiceHandle, redis: ServiceHandle, postgres: ServiceHandle) {
+  const names = isolatedEnv('bench');
+  const cfg = loadConfig({ AMQP_URL: rabbit.url, REDIS_URL: redis.url, DATABASE_URL: postgres.url, ...names });
+  const consumer = spawnLogged(['apps/consumer/main.ts'], {
+    ...process.env, AMQP_URL: rabbit.url, REDIS_URL: redis.url, DATABASE_URL: postgres.url,
+    CONSUMER_PORT: '0', CONSUMER_HOST: '127.0.0.1', LOG_LEVEL: 'warn', ...names,
+  });
+  const offload = createAmqpOffload({ ...packingFrom(cfg), url: rabbit.url, topology: topologyFrom(cfg), maxInflightPacks: cfg.OFFLOAD_MAX_INFLIGHT_PACKS }, logger, new Registry());
+  await offload.start();
+  try {
+    // Warm-up (JIT, connections, first batches).
+    const warm = messageFactory('warm');
+    await burst(offload, Array.from({ length: 5_000 }, () => warm()));
+    await waitRows('warm', 5_000, 60_000);
+
+    const make = messageFactory('burst', 1_000);
+    const msgs = Array.from({ length: N }, () => make());
+    const t0 = Date.now();
+    for (const m of msgs) m.sentAt = t0;
+    await burst(offload, msgs);
+    const tConfirmed = Date.now();
+    const tLanded = await waitRows('burst', N, 180_000);
+    const publishRate = N / ((tConfirmed - t0) / 1000);
+    const landRate = N / ((tLanded - t0) / 1000);
+
+    // Paced: RATE msgs/s in 10 ms ticks, stamped when handed to the offload (like the broker).
+    const pace = messageFactory('pace', 1_000);
+    const perTick = Math.max(1, Math.round(RATE / 100));
+    const total = RATE * SECONDS;
+    const confirms: Promise<void>[] = [];
+    let sent = 0;
+    let refused = 0;
+    const start = Date.now();
+    while (sent < total) {
+      const due = Math.min(total, Math.floor(((Date.now() - start) / 1000) * RATE) + perTick);
+      while (sent < due) {
+        const m = pace();
+        try {
+          confirms.push(offload.publish(m));
+          sent++;
+        } catch {
+          refused++;
+          sent++;
+        }
+      }
+      await sleep(10);
+    }
+    const pacedSeconds = (Date.now() - start) / 1000;
+    await Promise.all(confirms);
+    await waitRows('pace', total - refused, 120_000);
+    const lag = await db.query<{ p50: number; p99: number; max: number }>(
+      `SELECT percentile_disc(0.5) WITHIN GROUP (ORDER BY l) AS p50, percentile_disc(0.99) WITHIN GROUP (ORDER BY l) AS p99, max(l) AS max
+         FROM (SELECT extract(epoch FROM stored_at - created_at) * 1000 AS l FROM messages WHERE node_id = 'pace') x`,
+    );
+    return {
+      publishRate, landRate,
+      paced: { rate: total / pacedSeconds, refused, p50: Number(lag.rows[0].p50), p99: Number(lag.rows[0].p99), max: Number(lag.rows[0].max) },
+    };
+  } finally {
+    await offload.close();
+    await stopChild(consumer);
+  }
+}
+
+async function seed003(rabbit: ServiceHandle, postgres: ServiceHandle) {
+  const queue = 'bench.seed003';
+  const conn = await amqp.connect(rabbit.url);
+  const ch = await conn.createConfirmChannel();
+  await ch.assertQueue(queue, { durable: true, arguments: { 'x-queue-type': 'quorum' } });
+  const consumer = spawnLogged(['scripts/bench-pipeline-seed003-consumer.ts', rabbit.url, queue, postgres.url, '250'], process.env);
+  try {
+    const make = messageFactory('seed', 1_000);
+    const msgs = Array.from({ length: BASE_N }, () => make());
+    const t0 = Date.now();
+    // One AMQP message per chat message, persistent, up to 1,000 confirms in flight.
+    let inflight = 0;
+    let waiters: Array<() => void> = [];
+    const done: Promise<void>[] = [];
+    for (const m of msgs) {
+      m.sentAt = t0;
+      while (inflight >= 1_000) await new Promise<void>((r) => waiters.push(r));
+      inflight++;
+      const body = Buffer.from(JSON.stringify({ ...m, body: m.body.toString() }));
+      done.push(
+        new Promise<void>((res, rej) =>
+          ch.sendToQueue(queue, body, { persistent: true, messageId: m.id }, (err) => {
+            inflight--;
+            const ws = waiters;
+            waiters = [];
+            for (const w of ws) w();
+            if (err) rej(err);
+            else res();
+          }),
+        ),
+      );
+    }
+    await Promise.all(done);
+    const tConfirmed = Date.now();
+    const tLanded = await waitRows('seed', BASE_N, 300_000);
+    return { publishRate: BASE_N / ((tConfirmed - t0) / 1000), landRate: BASE_N / ((tLanded - t0) / 1000) };
+  } finally {
+    await stopChild(consumer);
+    await conn.close().catch(() => undefined);
+  }
+}
+
+async function main() {
+  console.log(`bench:pipeline — starting RabbitMQ, Redis, Postgres (harness, temp dirs)…`);
+  const [rabbit, redis, postgres] = await Promise.all([startRabbitMQ(), startRedis({ appendfsync: 'everysec' }), startPostgres()]);
+  try {
+    await migrate(postgres.url);
+    db = new pg.Client({ connectionString: postgres.url });
+    await db.connect();
+    if (process.env.BENCH_ONLY === 'seed003') {
+      const b = await seed003(rabbit, postgres);
+      console.log(`seed-003 only: ${Math.round(b.publishRate)} SENDs/s confirmed, ${Math.round(b.landRate)} msgs/s landed`);
+      return;
+    }
+    console.log(`ours: burst of ${N}, then ${RATE}/s for ${SECONDS} s…`);
+    const a = await ours(rabbit, redis, postgres);
+    console.log(`seed-003 baseline: burst of ${BASE_N}…`);
+    const b = await seed003(rabbit, postgres);
+    const f = (x: number) => Math.round(x).toLocaleString('en-US');
+    console.log('\n| pipeline | SENDs/s confirmed | msgs/s landed in Postgres |');
+    console.log('|---|---:|---:|');
+    console.log(`| stompbox (packs → Redis Stream → batched INSERT) | ${f(a.publishRate)} | ${f(a.landRate)} |`);
+    console.log(`| seed-003 (1 AMQP msg each → 1 INSERT each) | ${f(b.publishRate)} | ${f(b.landRate)} |`);
+    console.log(`| ratio | ${(a.publishRate / b.publishRate).toFixed(1)}x | ${(a.landRate / b.landRate).toFixed(1)}x |`);
+    console.log(`\npaced at ${f(a.paced.rate)} msgs/s for ${SECONDS} s (refused ${a.paced.refused}): end-to-end lag p50 ${a.paced.p50} ms, p99 ${a.paced.p99} ms, max ${a.paced.max} ms`);
+    const goals = [
+      [`>= 20,000 msgs/s end to end`, a.landRate >= 20_000],
+      [`ratio >= 10x`, a.landRate / b.landRate >= 10],
+      [`lag p99 < 1 s at ${f(a.paced.rate)}/s`, a.paced.p99 < 1_000],
+    ] as const;
+    for (const [g, ok] of goals) console.log(`${ok ? 'met ' : 'MISSED'}  ${g}`);
+  } finally {
+    await db?.end().catch(() => undefined);
+    await Promise.all([rabbit.stop(), redis.stop(), postgres.stop()]);
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (err) => {
+    console.error(err);
+    process.exit(1);
+  },
+);
