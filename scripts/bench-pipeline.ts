@@ -13,7 +13,7 @@
  * SECONDS → end-to-end lag p50/p99 (SEND accepted → row stored: created_at → stored_at,
  * stored_at being the insert transaction's time); (3) the baseline, burst of BASE_N.
  * Options (env): BENCH_N (200000), BENCH_RATE (20000), BENCH_SECONDS (10), BENCH_BASE_N (20000),
- * BENCH_ONLY=seed003 (only the baseline).
+ * BENCH_ONLY=seed003 (only the baseline), BENCH_CPU_PROF=<dir> (V8 CPU profiles of the consumers).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -22,12 +22,13 @@ import pg from 'pg';
 import pino from 'pino';
 import { Registry } from 'prom-client';
 import { loadConfig } from '../apps/shared/config';
-import { startPostgres, startRabbitMQ, startRedis, type ServiceHandle } from '../apps/shared/testing/services/index';
+import { freePort, startPostgres, startRabbitMQ, startRedis, type ServiceHandle } from '../apps/shared/testing/services/index';
 import { createAmqpOffload } from '../apps/shared/offload/amqp-offload';
 import { OffloadFullError, type Offload, type OutboundMessage } from '../apps/shared/offload/offload';
 import { packingFrom, topologyFrom } from '../apps/shared/pipeline/options';
 import { isolatedEnv, migrate } from '../apps/shared/pipeline/testing/pipeline-env';
 import { messageFactory } from '../apps/shared/pipeline/testing/messages';
+import { cpuDelta, cpuSnapshot, type CpuTargets } from './bench-pipeline-cpu';
 
 const N = Number(process.env.BENCH_N ?? 200_000);
 const RATE = Number(process.env.BENCH_RATE ?? 20_000);
@@ -71,7 +72,9 @@ async function burst(offload: Offload, msgs: OutboundMessage[]): Promise<void> {
 }
 
 function spawnLogged(args: string[], env: NodeJS.ProcessEnv): ChildProcess {
-  return spawn(process.execPath, ['--import', 'tsx', ...args], { cwd: ROOT, env, stdio: ['ignore', 'ignore', 'inherit'] });
+  // BENCH_CPU_PROF=dir writes a V8 CPU profile of each child (open in Chrome DevTools).
+  const prof = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
+  return spawn(process.execPath, [...prof, '--import', 'tsx', ...args], { cwd: ROOT, env, stdio: ['ignore', 'ignore', 'inherit'] });
 }
 
 async function stopChild(child: ChildProcess): Promise<void> {
@@ -85,10 +88,22 @@ async function stopChild(child: ChildProcess): Promise<void> {
 async function ours(rabbit: ServiceHandle, redis: ServiceHandle, postgres: ServiceHandle) {
   const names = isolatedEnv('bench');
   const cfg = loadConfig({ AMQP_URL: rabbit.url, REDIS_URL: redis.url, DATABASE_URL: postgres.url, ...names });
-  const consumer = spawnLogged(['apps/consumer/main.ts'], {
+  const metricsPort = await freePort();
+  // As `npm run consumer` runs it: a larger young generation (fewer promotions of in-flight batches).
+  const consumer = spawnLogged(['--max-semi-space-size=64', 'apps/consumer/main.ts'], {
     ...process.env, AMQP_URL: rabbit.url, REDIS_URL: redis.url, DATABASE_URL: postgres.url,
-    CONSUMER_PORT: '0', CONSUMER_HOST: '127.0.0.1', LOG_LEVEL: 'warn', ...names,
+    CONSUMER_PORT: String(metricsPort), CONSUMER_HOST: '127.0.0.1', LOG_LEVEL: 'warn', ...names,
   });
+  const consumerMetrics = async () => {
+    const text = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
+    const v = (name: string) => Number(text.split('\n').find((l) => l.startsWith(name + ' '))?.split(' ')[1] ?? NaN);
+    return {
+      insertSeconds: v('stompbox_consumer_insert_seconds_sum'),
+      inserts: v('stompbox_consumer_insert_seconds_count'),
+      rows: v('stompbox_consumer_batch_rows_sum'),
+      cpuSeconds: v('process_cpu_seconds_total'),
+    };
+  };
   const offload = createAmqpOffload({ ...packingFrom(cfg), url: rabbit.url, topology: topologyFrom(cfg), maxInflightPacks: cfg.OFFLOAD_MAX_INFLIGHT_PACKS }, logger, new Registry());
   await offload.start();
   try {
@@ -99,6 +114,13 @@ async function ours(rabbit: ServiceHandle, redis: ServiceHandle, postgres: Servi
 
     const make = messageFactory('burst', 1_000);
     const msgs = Array.from({ length: N }, () => make());
+    const before = await consumerMetrics();
+    const targets: CpuTargets = {
+      publisher: { pid: process.pid }, consumer: { pid: consumer.pid }, rabbitmq: { tree: rabbit.pid ?? undefined },
+      redis: { tree: redis.pid ?? undefined }, postgres: { tree: postgres.pid ?? undefined },
+    };
+    const procCpu0 = cpuSnapshot(targets);
+    const cpu0 = process.cpuUsage();
     const t0 = Date.now();
     for (const m of msgs) m.sentAt = t0;
     await burst(offload, msgs);
@@ -106,6 +128,18 @@ async function ours(rabbit: ServiceHandle, redis: ServiceHandle, postgres: Servi
     const tLanded = await waitRows('burst', N, 180_000);
     const publishRate = N / ((tConfirmed - t0) / 1000);
     const landRate = N / ((tLanded - t0) / 1000);
+    const after = await consumerMetrics();
+    const cpu = process.cpuUsage(cpu0);
+    const perProcess = cpuDelta(procCpu0, cpuSnapshot(targets));
+    const where = {
+      seconds: (tLanded - t0) / 1000,
+      publisherCpu: (cpu.user + cpu.system) / 1e6,
+      consumerCpu: after.cpuSeconds - before.cpuSeconds,
+      insertSeconds: after.insertSeconds - before.insertSeconds,
+      inserts: after.inserts - before.inserts,
+      rowsPerInsert: (after.rows - before.rows) / Math.max(1, after.inserts - before.inserts),
+      perProcess,
+    };
 
     // Paced: RATE msgs/s in 10 ms ticks, stamped when handed to the offload (like the broker).
     const pace = messageFactory('pace', 1_000);
@@ -137,7 +171,7 @@ async function ours(rabbit: ServiceHandle, redis: ServiceHandle, postgres: Servi
          FROM (SELECT extract(epoch FROM stored_at - created_at) * 1000 AS l FROM messages WHERE node_id = 'pace') x`,
     );
     return {
-      publishRate, landRate,
+      publishRate, landRate, where,
       paced: { rate: total / pacedSeconds, refused, p50: Number(lag.rows[0].p50), p99: Number(lag.rows[0].p99), max: Number(lag.rows[0].max) },
     };
   } finally {
@@ -210,6 +244,13 @@ async function main() {
     console.log(`| stompbox (packs → Redis Stream → batched INSERT) | ${f(a.publishRate)} | ${f(a.landRate)} |`);
     console.log(`| seed-003 (1 AMQP msg each → 1 INSERT each) | ${f(b.publishRate)} | ${f(b.landRate)} |`);
     console.log(`| ratio | ${(a.publishRate / b.publishRate).toFixed(1)}x | ${(a.landRate / b.landRate).toFixed(1)}x |`);
+    const w = a.where;
+    console.log(`\nwhere the burst's ${w.seconds.toFixed(1)} s went: publisher process CPU ${w.publisherCpu.toFixed(1)} s, consumer process CPU ${w.consumerCpu.toFixed(1)} s; ` +
+      `${w.inserts} batch inserts of ${Math.round(w.rowsPerInsert)} rows took ${w.insertSeconds.toFixed(1)} s in total (writers run concurrently)`);
+    const total = Object.values(w.perProcess).reduce((x, y) => x + y, 0);
+    console.log(`CPU seconds during the burst (2 cores = ${(2 * w.seconds).toFixed(1)} s available, shared with whatever else runs): ` +
+      Object.entries(w.perProcess).map(([k, v]) => `${k} ${v.toFixed(1)}`).join(', ') + `; ours in total ${total.toFixed(1)} s, ` +
+      `${((total / N) * 1e6).toFixed(0)} µs per message`);
     console.log(`\npaced at ${f(a.paced.rate)} msgs/s for ${SECONDS} s (refused ${a.paced.refused}): end-to-end lag p50 ${a.paced.p50} ms, p99 ${a.paced.p99} ms, max ${a.paced.max} ms`);
     const goals = [
       [`>= 20,000 msgs/s end to end`, a.landRate >= 20_000],

@@ -10,8 +10,7 @@
  * "decode") and acked, never retried forever.
  */
 import type { Logger } from 'pino';
-import type { OutboundMessage } from '../shared/offload/offload';
-import { decodePack } from '../shared/offload/pack-codec';
+import { scanPack } from '../shared/offload/pack-codec';
 import type { DeadLetterSink, PackDelivery, PackSource } from '../shared/pipeline/pack-source';
 import type { ConsumerMetrics } from './consumer-metrics';
 import type { PackStream } from './pack-stream';
@@ -25,7 +24,8 @@ export interface BridgeOptions {
 
 interface Held {
   d: PackDelivery;
-  msgs: OutboundMessage[] | null;
+  /** The pack checked out (scanPack); false when it did not decode. */
+  ok: boolean;
   error: string | null;
 }
 
@@ -72,14 +72,15 @@ export class Bridge {
   }
 
   private accept(d: PackDelivery): void {
-    let msgs: OutboundMessage[] | null = null;
+    let ok = false;
     let error: string | null = null;
     try {
-      msgs = decodePack(d.body);
+      scanPack(d.body); // validate only: no bodies copied
+      ok = true;
     } catch (err) {
       error = (err as Error).message;
     }
-    this.held.push({ d, msgs, error });
+    this.held.push({ d, ok, error });
     if (!this.running) {
       this.running = true;
       setImmediate(() => void this.loop());
@@ -103,13 +104,14 @@ export class Bridge {
         }
         const batch = this.held.slice(0, this.opts.batchPacks);
         await this.deadLetterCorrupt(batch);
-        const good = batch.filter((h) => h.msgs !== null);
+        const good = batch.filter((h) => h.ok);
         if (good.length > 0) {
-          const cacheWrite = this.cache ? this.cache.add(good.flatMap((h) => h.msgs!)).catch((err) => {
+          const bodies = good.map((h) => h.d.body);
+          const cacheWrite = this.cache ? this.cache.add(bodies).catch((err) => {
             this.m.cacheErrors.inc();
             this.logger.debug({ err: (err as Error).message }, 'recent cache write failed');
           }) : Promise.resolve();
-          const [len] = await Promise.all([this.stream.append(good.map((h) => h.d.body)), cacheWrite]);
+          const [len] = await Promise.all([this.stream.append(bodies), cacheWrite]);
           for (const h of good) h.d.ack();
           this.m.packsIn.inc({ result: 'streamed' }, good.length);
           this.m.streamLength.set(len);
@@ -136,13 +138,13 @@ export class Bridge {
 
   private async deadLetterCorrupt(batch: Held[]): Promise<void> {
     for (const h of batch) {
-      if (h.msgs !== null || h.error === null) continue;
+      if (h.ok || h.error === null) continue;
       await this.deadLetters.put({ reason: h.error, stage: 'decode', body: h.d.body, messageIds: [] });
       this.m.deadLetters.inc({ stage: 'decode' });
       this.m.packsIn.inc({ result: 'dead_lettered' });
       this.logger.error({ reason: h.error }, 'undecodable pack dead-lettered');
       h.d.ack();
-      h.error = null; // done; filtered out below as msgs is still null
+      h.error = null; // done; not in `good` either, as ok is false
     }
   }
 }

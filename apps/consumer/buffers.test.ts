@@ -94,8 +94,8 @@ for (const [kind, make] of Object.entries(caches)) {
       const c = make(4);
       const m = messageFactory('rc', 2);
       const msgs = Array.from({ length: 10 }, () => m());
-      await c.add(msgs.slice(0, 6));
-      await c.add([...msgs.slice(6), m({ roomId: null }), msgs[8]]);
+      await c.add([encodePack(msgs.slice(0, 4)), encodePack(msgs.slice(4, 6))]);
+      await c.add([encodePack([...msgs.slice(6), m({ roomId: null })]), encodePack([msgs[8]])]);
       const r0 = msgs.filter((x) => x.roomId === 'r0');
       expect((await c.recent('r0', 10)).map((x) => x.id)).toEqual(r0.slice(-4).map((x) => x.id));
       expect((await c.recent('r0', 2)).map((x) => x.id)).toEqual(r0.slice(-2).map((x) => x.id));

@@ -37,7 +37,7 @@ async function main(): Promise<void> {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
 
-  const store = await openMessageStore(config, logger);
+  const store = await openMessageStore(config, logger, registry);
   const link = new AmqpConsumerLink({ url: config.AMQP_URL, topology: topologyFrom(config), prefetch: config.CONSUMER_PREFETCH }, logger, registry);
   const cache =
     config.RECENT_CACHE_SIZE === 0

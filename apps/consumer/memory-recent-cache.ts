@@ -3,6 +3,7 @@
  * `maxRooms` rooms (least recently written rooms evicted first).
  */
 import type { OutboundMessage } from '../shared/offload/offload';
+import { decodePack } from '../shared/offload/pack-codec';
 import { byRoom, sortUnique, type RecentCache } from './recent-cache';
 
 export class MemoryRecentCache implements RecentCache {
@@ -14,9 +15,9 @@ export class MemoryRecentCache implements RecentCache {
     private readonly maxRooms: number,
   ) {}
 
-  async add(msgs: OutboundMessage[]): Promise<void> {
+  async add(packs: Buffer[]): Promise<void> {
     if (this.size <= 0) return;
-    for (const [roomId, list] of byRoom(msgs)) {
+    for (const [roomId, list] of byRoom(packs.flatMap((p) => decodePack(p)))) {
       const cur = this.rooms.get(roomId) ?? [];
       this.rooms.delete(roomId); // re-insert: Map order = least recently written first
       const have = new Set(cur.map((m) => m.id));

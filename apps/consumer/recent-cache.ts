@@ -10,8 +10,11 @@ export interface RecentCache {
   readonly kind: string;
   /** Messages kept per room. */
   readonly size: number;
-  /** Remember room messages (roomId !== null); older ones beyond `size` per room are dropped. */
-  add(msgs: OutboundMessage[]): Promise<void>;
+  /**
+   * Remember the room messages (roomId !== null) of these packs (already validated by the
+   * bridge); older ones beyond `size` per room are dropped.
+   */
+  add(packs: Buffer[]): Promise<void>;
   /** Up to `limit` newest cached messages of a room, oldest first, no duplicates. */
   recent(roomId: string, limit: number): Promise<OutboundMessage[]>;
   close(): Promise<void>;

@@ -8,8 +8,8 @@
  */
 import type { Redis } from 'ioredis';
 import type { OutboundMessage } from '../shared/offload/offload';
-import { decodePack, encodePack } from '../shared/offload/pack-codec';
-import { byRoom, sortUnique, type RecentCache } from './recent-cache';
+import { decodePack, packFromParts, scanPack } from '../shared/offload/pack-codec';
+import { sortUnique, type RecentCache } from './recent-cache';
 import { redisClient } from './redis-stream';
 
 export interface RedisRecentCacheOptions {
@@ -30,16 +30,25 @@ export class RedisRecentCache implements RecentCache {
     this.redis.on('error', () => undefined);
   }
 
-  async add(msgs: OutboundMessage[]): Promise<void> {
+  async add(packs: Buffer[]): Promise<void> {
     if (this.size <= 0) return;
-    const rooms = byRoom(msgs);
+    // Members are cut from the packs' bytes (no decode, no re-encode): `<id> NUL <1-message pack>`.
+    const rooms = new Map<string, Array<{ id: string; buf: Buffer; start: number; end: number }>>();
+    for (const buf of packs) {
+      for (const ref of scanPack(buf)) {
+        if (ref.roomId === null) continue;
+        let list = rooms.get(ref.roomId);
+        if (!list) rooms.set(ref.roomId, (list = []));
+        list.push({ id: ref.id, buf, start: ref.start, end: ref.end });
+      }
+    }
     if (rooms.size === 0) return;
     const p = this.redis.pipeline();
     for (const [roomId, list] of rooms) {
       const key = this.opts.keyPrefix + roomId;
       const tail = list.length > this.size ? list.slice(list.length - this.size) : list;
       const args: Array<number | Buffer> = [];
-      for (const m of tail) args.push(0, Buffer.concat([Buffer.from(m.id + '\0'), encodePack([m])]));
+      for (const part of tail) args.push(0, packFromParts([part], part.id + '\0'));
       p.zadd(key, ...args);
       p.zremrangebyrank(key, 0, -this.size - 1);
       if (this.opts.ttlSeconds > 0) p.expire(key, this.opts.ttlSeconds);

@@ -102,7 +102,7 @@ export class StreamWriter {
     for (const e of entries) {
       let decoded: OutboundMessage[];
       try {
-        decoded = decodePack(e.body);
+        decoded = decodePack(e.body, false); // bodies share the entry's buffer, dropped together
       } catch (err) {
         await this.deadLetters.put({ reason: (err as Error).message, stage: 'decode', body: e.body, messageIds: [] });
         this.m.deadLetters.inc({ stage: 'decode' });

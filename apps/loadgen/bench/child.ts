@@ -23,9 +23,17 @@ export interface ChildService {
 
 const REPO = fileURLToPath(new URL('../../../', import.meta.url));
 const live = new Set<ChildProcess>();
-process.once('exit', () => {
+const killAll = () => {
   for (const c of live) if (c.pid) process.kill(c.pid, 'SIGKILL');
-});
+};
+process.once('exit', killAll);
+// `timeout` or Ctrl-C: take the children down too (a signal skips the 'exit' handlers)
+for (const sig of ['SIGTERM', 'SIGINT'] as const) {
+  process.once(sig, () => {
+    killAll();
+    process.exit(130);
+  });
+}
 
 function portOpen(port: number): Promise<boolean> {
   return new Promise((resolve) => {

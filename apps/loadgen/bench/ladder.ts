@@ -6,6 +6,9 @@
  * and prints both side by side with ratios; `--against rabbitmq` starts a private RabbitMQ
  * with Web-STOMP from Debian's package for that (temp dir, free ports, stopped after).
  *
+ * Each broker first gets an unreported 2 s warm-up load; the load generator's worker
+ * threads persist across runs.
+ *
  * Options: --against URL|rabbitmq, --against-login, --against-passcode, --against-host,
  * --against-destination TEMPLATE, --against-pid PID (CPU/RSS of the other broker),
  * --rungs 30,100,…, --duration TIME (throughput), --workers N, --json FILE.
@@ -14,14 +17,17 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { loadavg } from 'node:os';
 import { defaultWorkers, parseDuration } from '../cli/options';
 import { runLoad } from '../run/run-load';
 import { progressSink } from '../run/progress';
 import { fmt, type LoadReport } from '../stats/report';
 import { startEmbeddedChild } from './child';
 import { machineLine } from './machine';
-import { FANOUT_ARGS, loadOptions, seed003Args } from './scenarios';
+import { FANOUT_ARGS, loadOptions, seed003Args, WARMUP_ARGS } from './scenarios';
+import { WorkerPool } from '../run/worker-pool';
 import { renderTable } from './table';
+import { waitForQuiet } from './quiet';
 
 const { values } = parseArgs({
   options: {
@@ -86,10 +92,13 @@ async function other(spec: string): Promise<Target> {
   return { name: spec, url: spec, pid: values['against-pid'] ? Number(values['against-pid']) : undefined, extra, stop: async () => {} };
 }
 
-function run(t: Target, args: string[]): Promise<LoadReport> {
+const pool = new WorkerPool(Math.max(1, Number(workers)));
+
+function run(t: Target, args: string[], quiet = false): Promise<LoadReport> {
   const o = loadOptions(args, [...common, '--url', t.url, ...t.extra, ...(t.pid ? ['--broker-pid', String(t.pid)] : [])]);
-  process.stderr.write(`\n== ${args.join(' ')} → ${t.name} ${t.url}\n`);
-  return runLoad(o, { progress: progressSink(o) });
+  if (quiet) o.progress = 'none';
+  else process.stderr.write(`\n== ${args.join(' ')} → ${t.name} ${t.url}\n`);
+  return runLoad(o, { progress: progressSink(o), pool });
 }
 
 const LOADS: Array<{ label: string; args: string[] }> = [
@@ -100,7 +109,13 @@ const LOADS: Array<{ label: string; args: string[] }> = [
 async function runAll(t: Target): Promise<LoadReport[]> {
   const out: LoadReport[] = [];
   try {
-    for (const l of LOADS) out.push(await run(t, l.args));
+    const w = await run(t, WARMUP_ARGS, true); // unreported: JIT-warm both sides
+    if (w.errorTotal > 0) process.stderr.write(`warning: warm-up against ${t.name} had errors: ${JSON.stringify(w.errors)}\n`);
+    for (const l of LOADS) {
+      const waited = await waitForQuiet(t.pid);
+      if (waited > 2_000) process.stderr.write(`(waited ${(waited / 1000).toFixed(1)} s for ${t.name} to finish the previous load)\n`);
+      out.push(await run(t, l.args));
+    }
   } finally {
     await t.stop();
   }
@@ -112,10 +127,14 @@ const rate = (r: LoadReport) => fmt(r.deliveries.perSec, 0);
 const bad = (r: LoadReport) => `${fmt(r.errorTotal)} / ${fmt(r.deliveries.lost)}${r.deliveries.duplicated + r.deliveries.outOfOrder ? ` / dup ${r.deliveries.duplicated} ooo ${r.deliveries.outOfOrder}` : ''}`;
 const cpu = (r: LoadReport) => (r.cpu.brokerUsPerDelivery === undefined ? '-' : fmt(r.cpu.brokerUsPerDelivery, 1));
 const conn = (r: LoadReport) => `${fmt(r.connectMs.p99)}`;
+const lg = (r: LoadReport) => fmt(r.cpu.loadgenCores, 2);
+const waited = (r: LoadReport) => (r.cpu.brokerWaitMs === undefined ? '-' : `${fmt(r.cpu.brokerWaitMs, 0)} / ${fmt(r.cpu.loadgenWaitMs, 0)} of ${fmt(r.runMs, 0)}`);
+const bc = (r: LoadReport) => (r.cpu.brokerCores === undefined ? '-' : fmt(r.cpu.brokerCores, 2));
 const ratio = (a: number, b: number) => (a > 0 && b > 0 ? `${fmt(a / b, 2)}×` : '-');
 
 async function main(): Promise<void> {
   const started = Date.now();
+  const atStart = machineLine();
   process.stderr.write(`bench on ${machineLine()}\n`);
   const a = await ours();
   const aName = a.name;
@@ -127,33 +146,37 @@ async function main(): Promise<void> {
     bName = b.name;
     theirs = await runAll(b);
   }
-  const header = ['load', 'p50 / p99 ms', 'deliveries/s', 'errors / lost', 'µs CPU/del', 'connect p99 ms'];
-  const rows = LOADS.map((l, i) => [l.label, lat(mine[i]), rate(mine[i]), bad(mine[i]), cpu(mine[i]), conn(mine[i])]);
+  const header = ['load', 'p50 / p99 ms', 'deliveries/s', 'errors / lost', 'µs CPU/del', 'broker cores', 'load gen cores', 'waited ms (broker / lg of run)', 'connect p99 ms'];
+  const rows = LOADS.map((l, i) => [l.label, lat(mine[i]), rate(mine[i]), bad(mine[i]), cpu(mine[i]), bc(mine[i]), lg(mine[i]), waited(mine[i]), conn(mine[i])]);
   let table: string;
   if (theirs) {
     const h2 = [
       'load',
-      `${aName}: p50 / p99 ms`, 'deliveries/s', 'errors / lost', 'µs CPU/del',
-      `${bName}: p50 / p99 ms`, 'deliveries/s', 'errors / lost', 'µs CPU/del',
+      `${aName}: p50 / p99 ms`, 'deliveries/s', 'errors / lost', 'µs CPU/del', 'load gen cores',
+      `${bName}: p50 / p99 ms`, 'deliveries/s', 'errors / lost', 'µs CPU/del', 'load gen cores',
       'p99 them/us', 'rate us/them',
     ];
     const rows2 = LOADS.map((l, i) => {
       const m = mine[i];
       const t = theirs![i];
-      return [l.label, lat(m), rate(m), bad(m), cpu(m), lat(t), rate(t), bad(t), cpu(t), ratio(t.latencyMs.p99, m.latencyMs.p99), ratio(m.deliveries.perSec, t.deliveries.perSec)];
+      return [l.label, lat(m), rate(m), bad(m), cpu(m), lg(m), lat(t), rate(t), bad(t), cpu(t), lg(t), ratio(t.latencyMs.p99, m.latencyMs.p99), ratio(m.deliveries.perSec, t.deliveries.perSec)];
     });
     table = renderTable(h2, rows2);
   } else table = renderTable([`${header[0]} (${aName})`, ...header.slice(1)], rows);
   process.stdout.write(
-    `\nbench — ${machineLine()}; load generator: ${workers} worker thread(s); ${((Date.now() - started) / 1000).toFixed(0)} s\n` +
+    `\nbench — ${atStart}; at the end: load average ${loadavg().map((x) => x.toFixed(2)).join(' ')}; load generator: ${workers} worker thread(s); ${((Date.now() - started) / 1000).toFixed(0)} s\n` +
       `${table}\n` +
-      'Latency is end to end (SEND timestamp in the body → MESSAGE arrival); seed-003 rows send all messages at once after every member has subscribed.\n',
+      'Latency is end to end (SEND timestamp in the body → MESSAGE arrival); seed-003 rows send all messages at once after every member has subscribed.\n' +
+      '"waited": time the broker / load generator was runnable but got no core (other work on this machine).\n',
   );
   if (values.json) writeFileSync(values.json, JSON.stringify({ machine: machineLine(), loads: LOADS, ours: { name: aName, reports: mine }, against: theirs && { name: bName, reports: theirs } }, null, 2));
 }
 
 main().then(
-  () => process.exit(0),
+  async () => {
+    await pool.close();
+    process.exit(0);
+  },
   (e: Error) => {
     process.stderr.write(`bench failed: ${e.stack ?? e.message}\n`);
     process.exit(1);

@@ -52,7 +52,7 @@ export interface LoadOptions {
   readTimeoutMs: number;
   /** throughput: after sending stops, give up on in-flight messages after this long without a delivery. */
   drainMs: number;
-  /** Wait for a RECEIPT (connect, subscribe, disconnect) at most this long. */
+  /** Wait for CONNECTED or a RECEIPT (subscribe, SEND, churn) at most this long. */
   receiptTimeoutMs: number;
   /** churn: connect/subscribe/unsubscribe/disconnect cycles per user. */
   cycles: number;
@@ -96,7 +96,7 @@ export const DEFAULTS: LoadOptions = {
   durationMs: 10_000,
   readTimeoutMs: 20_000,
   drainMs: 5_000,
-  receiptTimeoutMs: 10_000,
+  receiptTimeoutMs: 20_000,
   cycles: 5,
   idleSubscribe: false,
   timeoutMs: 300_000,
@@ -143,7 +143,7 @@ Load shape:
   --duration TIME           throughput send time / idle hold / churn budget (default 10s)
   --read-timeout TIME       rooms: give up after this long with no traffic (default 20s)
   --drain TIME              throughput: after stop, give up after this long with no delivery (default 5s)
-  --receipt-timeout TIME    (default 10s)
+  --receipt-timeout TIME    wait for CONNECTED or a RECEIPT (default 20s, the seed's JMeter read timeout)
   --cycles N                churn cycles per user (default ${DEFAULTS.cycles})
   --idle-subscribe          idle: subscribe each connection too
   --timeout TIME            hard limit for the whole run (default 300s)

@@ -9,7 +9,9 @@ export interface WorkerInit {
   sliceCount: number;
 }
 
-export type ToWorker = { type: 'go' } | { type: 'stop' } | { type: 'finish' } | { type: 'abort' };
+export type ToWorker = { type: 'start'; init: WorkerInit } | { type: 'go' } | { type: 'stop' } | { type: 'finish' } | { type: 'abort' };
+
+export type SliceCommand = 'go' | 'stop' | 'finish' | 'abort';
 
 export type FromWorker =
   | { type: 'ready' }

@@ -12,6 +12,49 @@ export interface ProcSample {
   rssKiB: number;
   /** Open file descriptors. */
   fds: number;
+  /**
+   * Per thread: CPU time and time runnable but waiting for a core (/proc/<pid>/task/<tid>/
+   * schedstat fields 1 and 2), ms. See `busiestThreadsWaitMs`.
+   */
+  threads: Map<string, ThreadSample>;
+}
+
+export interface ThreadSample {
+  cpuMs: number;
+  waitMs: number;
+}
+
+function threadSamples(pid: number, into: Map<string, ThreadSample>): void {
+  let tids: string[];
+  try {
+    tids = readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return;
+  }
+  for (const t of tids) {
+    try {
+      const [run, wait] = readFileSync(`/proc/${pid}/task/${t}/schedstat`, 'utf8').split(' ');
+      into.set(t, { cpuMs: Number(run) / 1e6, waitMs: Number(wait) / 1e6 });
+    } catch {
+      /* thread ended */
+    }
+  }
+}
+
+/**
+ * Run-queue wait, over an interval, of the `k` threads that used the most CPU in it (the
+ * event-loop threads; helper threads idle most of the time): how long the work measured was
+ * runnable but got no core because other work on the machine had them. A large share of the
+ * interval means the figure measured the machine, not the program.
+ */
+export function busiestThreadsWaitMs(before: ProcSample, after: ProcSample, k: number): number {
+  const deltas: ThreadSample[] = [];
+  for (const [tid, a] of after.threads) {
+    const b = before.threads.get(tid) ?? { cpuMs: 0, waitMs: 0 };
+    deltas.push({ cpuMs: a.cpuMs - b.cpuMs, waitMs: a.waitMs - b.waitMs });
+  }
+  deltas.sort((x, y) => y.cpuMs - x.cpuMs);
+  return deltas.slice(0, k).reduce((sum, d) => sum + d.waitMs, 0);
 }
 
 /** null when the process is gone or /proc is not there. */
@@ -30,7 +73,9 @@ export function sampleProc(pid: number): ProcSample | null {
     } catch {
       /* not ours to read */
     }
-    return { cpuMs: ((utime + stime) * 1000) / CLK_TCK, rssKiB: m ? Number(m[1]) : NaN, fds };
+    const threads = new Map<string, ThreadSample>();
+    threadSamples(pid, threads);
+    return { cpuMs: ((utime + stime) * 1000) / CLK_TCK, rssKiB: m ? Number(m[1]) : NaN, fds, threads };
   } catch {
     return null;
   }
@@ -66,7 +111,7 @@ function childrenOf(pid: number): number[] {
 export function sampleProcTree(pid: number): ProcSample | null {
   const root = sampleProc(pid);
   if (!root) return null;
-  const total = { ...root };
+  const total = { ...root, threads: new Map(root.threads) };
   const stack = childrenOf(pid);
   while (stack.length) {
     const c = stack.pop()!;
@@ -74,6 +119,7 @@ export function sampleProcTree(pid: number): ProcSample | null {
     if (!s) continue;
     total.cpuMs += s.cpuMs;
     total.rssKiB += s.rssKiB;
+    for (const [tid, t] of s.threads) total.threads.set(tid, t);
     if (s.fds > 0) total.fds += s.fds;
     stack.push(...childrenOf(c));
   }

@@ -27,12 +27,15 @@ export function progressSink(o: LoadOptions, stream: NodeJS.WriteStream = proces
   let lastLine = -Infinity;
   let lastPhase: Phase | null = null;
   let drawn = false;
+  let runStartedMs = -1;
   const fraction = (v: ProgressView): number => {
     const p = v.progress;
     if (v.phase === 'setup') return p.connected / o.users;
     if (o.scenario === 'rooms') return planned > 0 ? p.received / planned : 1;
     if (o.scenario === 'churn') return p.cycles / (o.users * o.cycles);
-    return 1;
+    if (v.phase !== 'run') return 1;
+    if (runStartedMs < 0) runStartedMs = v.elapsedMs;
+    return (v.elapsedMs - runStartedMs) / Math.max(1, o.durationMs); // throughput, idle: time
   };
   const text = (v: ProgressView) => {
     const p = v.progress;

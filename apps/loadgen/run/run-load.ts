@@ -8,12 +8,15 @@ import type { LoadOptions } from '../cli/options';
 import { mergeSliceResults, type Progress, type SliceResult } from '../stats/counters';
 import { buildReport, type LoadReport } from '../stats/report';
 import { planRooms, planSlices } from './plan';
-import { sampleProcTree, selfCpuMs } from './proc-stats';
+import { busiestThreadsWaitMs, sampleProc, sampleProcTree, selfCpuMs } from './proc-stats';
 import { inThreadSlice, workerSlice, type SliceHandle } from './slice-handle';
+import { WorkerPool } from './worker-pool';
 import type { Phase, ProgressSink } from './progress';
 
 export interface RunHooks {
   progress?: ProgressSink;
+  /** Reuse these worker threads (benchmarks: warm JIT across runs); else a pool per run. */
+  pool?: WorkerPool;
 }
 
 /** After an abort, how long slices get to hand in what they measured. */
@@ -24,9 +27,12 @@ const IDLE_SETTLE_MS = 1_000;
 export async function runLoad(o: LoadOptions, hooks: RunHooks = {}): Promise<LoadReport> {
   const rooms = planRooms(o.users, o.roomSize, o.sendersPerRoom);
   const slices = planSlices(rooms, Math.max(1, o.workers));
-  const handles: SliceHandle[] = slices.map((p) =>
-    o.workers === 0 ? inThreadSlice(o, p, slices.length) : workerSlice(o, p, slices.length),
+  const ownPool = o.workers > 0 && !(hooks.pool && hooks.pool.size >= slices.length);
+  const pool = o.workers === 0 ? null : ownPool ? new WorkerPool(slices.length) : hooks.pool!;
+  const handles: SliceHandle[] = slices.map((p, i) =>
+    pool ? workerSlice(pool, i, o, p, slices.length) : inThreadSlice(o, p, slices.length),
   );
+  let collected = false;
   const started = performance.now();
   let phase: Phase = 'setup';
   let aborted = false;
@@ -59,6 +65,7 @@ export async function runLoad(o: LoadOptions, hooks: RunHooks = {}): Promise<Loa
 
     phase = 'run';
     const cpu0 = selfCpuMs();
+    const self0 = sampleProc(process.pid);
     const broker0 = o.brokerPid ? sampleProcTree(o.brokerPid) : null;
     const go = performance.now();
     for (const h of handles) h.send('go');
@@ -77,11 +84,13 @@ export async function runLoad(o: LoadOptions, hooks: RunHooks = {}): Promise<Loa
     await all(handles.map((h) => h.delivered));
     const runMs = performance.now() - go;
     const cpu1 = selfCpuMs();
+    const self1 = sampleProc(process.pid);
     const broker1 = o.brokerPid ? sampleProcTree(o.brokerPid) : null;
 
     phase = 'teardown';
     for (const h of handles) h.send('finish');
     const results = await collect(handles, aborted$);
+    collected = results.failed.length === 0;
     clearTimeout(hardTimer);
 
     const merged = mergeSliceResults(results.ok);
@@ -98,6 +107,8 @@ export async function runLoad(o: LoadOptions, hooks: RunHooks = {}): Promise<Loa
       rateWindowMs,
       loadgenCpuMs: cpu1 - cpu0,
       brokerCpuMs: broker0 && broker1 ? broker1.cpuMs - broker0.cpuMs : undefined,
+      brokerWaitMs: broker0 && broker1 ? busiestThreadsWaitMs(broker0, broker1, 1) : undefined,
+      loadgenWaitMs: self0 && self1 ? busiestThreadsWaitMs(self0, self1, Math.max(1, handles.length)) : undefined,
       brokerRssBeforeKiB: brokerBefore?.rssKiB,
       brokerRssAfterKiB: brokerRssAfter,
       brokerFdsAfter: (brokerMid ?? broker1)?.fds,
@@ -109,7 +120,9 @@ export async function runLoad(o: LoadOptions, hooks: RunHooks = {}): Promise<Loa
     clearInterval(ticker);
     phase = 'done';
     hooks.progress?.end();
-    for (const h of handles) h.kill();
+    // threads that did not hand in a result may still hold sockets
+    if (!collected) for (const h of handles) h.kill();
+    if (ownPool) await pool?.close();
   }
 }
 

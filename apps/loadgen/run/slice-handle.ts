@@ -2,19 +2,19 @@
  * One interface for a slice whether it runs in this thread or in a worker thread, so the
  * coordinator drives both the same way (tests use the in-thread one).
  */
-import { Worker } from 'node:worker_threads';
 import type { LoadOptions } from '../cli/options';
 import type { Progress, SliceResult } from '../stats/counters';
 import { Slice } from './slice';
 import type { SlicePlan } from './plan';
-import type { FromWorker, ToWorker, WorkerInit } from './messages';
+import type { FromWorker, SliceCommand, ToWorker, WorkerInit } from './messages';
+import type { WorkerPool } from './worker-pool';
 
 export interface SliceHandle {
   readonly ready: Promise<void>;
   readonly delivered: Promise<void>;
   /** Rejects if the slice crashed. */
   readonly result: Promise<SliceResult>;
-  send(cmd: ToWorker['type']): void;
+  send(cmd: SliceCommand): void;
   progress(): Progress;
   /** Last resort after abort: kill the thread. */
   kill(): void;
@@ -50,36 +50,47 @@ export function inThreadSlice(options: LoadOptions, plan: SlicePlan, sliceCount:
   };
 }
 
-export function workerSlice(options: LoadOptions, plan: SlicePlan, sliceCount: number): SliceHandle {
+export function workerSlice(pool: WorkerPool, index: number, options: LoadOptions, plan: SlicePlan, sliceCount: number): SliceHandle {
   const ready = deferred<void>();
   const delivered = deferred<void>();
   const result = deferred<SliceResult>();
   result.promise.catch(() => {});
   let last = EMPTY;
-  const init: WorkerInit = { options, plan, sliceCount };
-  const worker = new Worker(new URL('./worker-entry.mjs', import.meta.url), { workerData: init });
-  worker.on('message', (m: FromWorker) => {
-    if (m.type === 'ready') ready.resolve();
-    else if (m.type === 'delivered') delivered.resolve();
-    else if (m.type === 'progress') last = m.progress;
-    else if (m.type === 'result') result.resolve(m.result);
-    else if (m.type === 'crash') result.reject(new Error(`load worker crashed: ${m.message}`));
-  });
+  const worker = pool.get(index);
+  const detach = () => {
+    worker.off('message', onMessage);
+    worker.off('error', onError);
+    worker.off('exit', onExit);
+  };
   const died = (why: string) => {
-    const e = new Error(why);
-    result.reject(e);
+    detach();
+    result.reject(new Error(why));
     // unblock the coordinator's phase waits; the result promise carries the failure
     ready.resolve();
     delivered.resolve();
   };
-  worker.on('error', (e) => died(`load worker failed: ${e.stack ?? e.message}`));
-  worker.on('exit', (code) => died(`load worker exited (${code}) before its result`));
+  const onMessage = (m: FromWorker) => {
+    if (m.type === 'ready') ready.resolve();
+    else if (m.type === 'delivered') delivered.resolve();
+    else if (m.type === 'progress') last = m.progress;
+    else if (m.type === 'result') {
+      detach();
+      result.resolve(m.result);
+    } else if (m.type === 'crash') died(`load worker crashed: ${m.message}`);
+  };
+  const onError = (e: Error) => died(`load worker failed: ${e.stack ?? e.message}`);
+  const onExit = (code: number) => died(`load worker exited (${code}) before its result`);
+  worker.on('message', onMessage);
+  worker.on('error', onError);
+  worker.on('exit', onExit);
+  const init: WorkerInit = { options, plan, sliceCount };
+  worker.postMessage({ type: 'start', init } satisfies ToWorker);
   return {
     ready: ready.promise,
     delivered: delivered.promise,
     result: result.promise,
     send: (cmd) => worker.postMessage({ type: cmd } satisfies ToWorker),
     progress: () => last,
-    kill: () => void worker.terminate(),
+    kill: () => pool.kill(index),
   };
 }

@@ -467,11 +467,16 @@ export class Slice {
     let duplicated = 0;
     let outOfOrder = 0;
     let expected = 0;
+    let received = 0;
     for (const u of this.users) {
+      // Only members whose SUBSCRIBE was confirmed are accounted: one whose receipt timed
+      // out may still get messages, which must not hide another member's loss.
+      if (!u.subscribed) continue;
+      received += u.tracker.received;
       unique += u.tracker.unique;
       duplicated += u.tracker.duplicated;
       outOfOrder += u.tracker.outOfOrder;
-      if (u.subscribed) expected += u.room.sentTotal;
+      expected += u.room.sentTotal;
     }
     let planned = expected;
     if (this.o.scenario === 'rooms') planned = this.rooms.reduce((a, r) => a + r.plan.size * r.plan.senders * this.o.messages, 0);
@@ -484,12 +489,12 @@ export class Slice {
       sendReceipts: this.sendReceipts,
       planned,
       expected,
-      received: this.received,
+      received,
       unique,
       duplicated,
       outOfOrder,
       foreign: this.foreign,
-      receivedAtStop: this.o.scenario === 'throughput' ? this.receivedAtStop : this.received,
+      receivedAtStop: this.o.scenario === 'throughput' ? this.receivedAtStop : received,
       cycles: this.cycles,
       firstSendAt: this.firstSendAt,
       lastReceiveAt: this.lastReceivePerf ? performance.timeOrigin + this.lastReceivePerf : 0,

@@ -14,6 +14,9 @@ export interface Measurements {
   rateWindowMs: number;
   loadgenCpuMs: number;
   brokerCpuMs?: number;
+  /** Run-queue wait of the busiest thread(s) (event loops), from schedstat. */
+  brokerWaitMs?: number;
+  loadgenWaitMs?: number;
   brokerRssBeforeKiB?: number;
   brokerRssAfterKiB?: number;
   brokerFdsAfter?: number;
@@ -63,6 +66,9 @@ export interface LoadReport {
     brokerMs?: number;
     brokerCores?: number;
     brokerUsPerDelivery?: number;
+    /** ms its threads were runnable but waited for a core: other load on the machine. */
+    loadgenWaitMs?: number;
+    brokerWaitMs?: number;
   };
   memory: {
     loadgenRssKiB: number;
@@ -85,9 +91,11 @@ export function buildReport(o: LoadOptions, workers: number, r: MergedResult, m:
   const cpu: LoadReport['cpu'] = {
     loadgenMs: m.loadgenCpuMs,
     loadgenCores: m.runMs > 0 ? m.loadgenCpuMs / m.runMs : 0,
+    loadgenWaitMs: m.loadgenWaitMs,
   };
   if (m.brokerCpuMs !== undefined) {
     cpu.brokerMs = m.brokerCpuMs;
+    cpu.brokerWaitMs = m.brokerWaitMs;
     cpu.brokerCores = m.runMs > 0 ? m.brokerCpuMs / m.runMs : 0;
     if (r.received > 0) cpu.brokerUsPerDelivery = (m.brokerCpuMs * 1000) / r.received;
   }
@@ -199,6 +207,13 @@ export function renderReport(r: LoadReport): string {
         ? `, broker ${fmt(c.brokerMs, 0)} ms (${fmt(c.brokerCores, 2)} cores${c.brokerUsPerDelivery !== undefined ? `, ${fmt(c.brokerUsPerDelivery, 2)} µs/delivery` : ''})`
         : ''),
   ]);
+  if (c.loadgenWaitMs !== undefined) {
+    rows.push([
+      'waited for a core',
+      `load generator ${fmt(c.loadgenWaitMs, 0)} ms` + (c.brokerWaitMs !== undefined ? `, broker ${fmt(c.brokerWaitMs, 0)} ms` : '') +
+        ` of ${fmt(r.runMs, 0)} ms (busiest threads runnable but not running: other load on this machine)`,
+    ]);
+  }
   const mem = r.memory;
   rows.push([
     'memory',

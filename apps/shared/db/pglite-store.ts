@@ -29,7 +29,7 @@ export interface PgliteStoreOptions {
   migrationsDir?: string;
   /** Calls in flight before new ones are refused. Default 10,000. */
   maxPending?: number;
-  /** Default 60 s (PGlite.create alone takes ~6 s on this machine). */
+  /** Default 120 s (PGlite.create alone takes ~6 s on an idle 2-core machine, 30 s+ under heavy load). */
   startTimeoutMs?: number;
 }
 
@@ -47,7 +47,7 @@ export async function openPgliteStore(opts: PgliteStoreOptions = {}): Promise<Pg
   const worker = new Worker(BOOT, { workerData: init });
   const store = new PgliteStore(worker, opts.maxPending ?? 10_000, unlock);
   try {
-    await store.ready(opts.startTimeoutMs ?? 60_000);
+    await store.ready(opts.startTimeoutMs ?? 120_000);
   } catch (err) {
     await store.close();
     throw err;
@@ -55,10 +55,14 @@ export async function openPgliteStore(opts: PgliteStoreOptions = {}): Promise<Pg
   return store;
 }
 
-/** Refuse to open a data dir another live process holds (PGlite has no locking of its own). */
+/** Data dirs open in this process. */
+const openDirs = new Set<string>();
+
+/** Refuse to open a data dir another live process (or this one) holds: PGlite has no locking of its own. */
 function lockDataDir(dataDir: string): () => void {
   mkdirSync(dirname(dataDir), { recursive: true });
   const lock = `${dataDir}.lock`;
+  if (openDirs.has(dataDir)) throw new StoreUnavailableError(`embedded database ${dataDir} is in use by process ${process.pid} (this one)`);
   if (existsSync(lock)) {
     const pid = Number(readFileSync(lock, 'utf8').trim());
     if (pid && pid !== process.pid && processAlive(pid)) {
@@ -66,7 +70,14 @@ function lockDataDir(dataDir: string): () => void {
     }
   }
   writeFileSync(lock, String(process.pid));
-  return () => rmSync(lock, { force: true });
+  openDirs.add(dataDir);
+  let held = true;
+  return () => {
+    if (!held) return;
+    held = false;
+    openDirs.delete(dataDir);
+    rmSync(lock, { force: true });
+  };
 }
 
 function processAlive(pid: number): boolean {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { decodePack, encodePack, messageSize, packHeaderSize, PackDecodeError } from './pack-codec';
+import { decodePack, encodePack, messageSize, packFromParts, packHeaderSize, PackDecodeError, scanPack } from './pack-codec';
 import type { OutboundMessage } from './offload';
 
 function msg(over: Partial<OutboundMessage> = {}): OutboundMessage {
@@ -95,5 +95,41 @@ describe('pack codec', () => {
       }),
       { numRuns: 500 },
     );
+  });
+});
+
+describe('scanPack and packFromParts', () => {
+  it('locates every message, agrees with decodePack, and rebuilds packs from the parts', () => {
+    const a = [msg({ id: 'a1' }), msg({ id: 'a2', roomId: null, headers: { h: 'v', k: 'w' } }), msg({ id: 'a3', roomId: 'r2', body: Buffer.alloc(300, 7) })];
+    const b = [msg({ id: 'b1', roomId: 'r2' })];
+    const pa = encodePack(a);
+    const pb = encodePack(b);
+    const refs = scanPack(pa);
+    expect(refs.map((r) => [r.id, r.roomId])).toEqual([['a1', 'r1'], ['a2', null], ['a3', 'r2']]);
+    const r2 = packFromParts([{ buf: pa, ...refs[2] }, { buf: pb, ...scanPack(pb)[0] }]);
+    expect(decodePack(r2)).toEqual([a[2], b[0]]);
+    expect(decodePack(packFromParts([]))).toEqual([]);
+  });
+
+  it('rejects what decodePack rejects (property)', () => {
+    fc.assert(
+      fc.property(fc.array(arbMsg, { maxLength: 5 }), fc.nat(), (msgs, cutSeed) => {
+        const buf = encodePack(msgs);
+        const cut = buf.subarray(0, cutSeed % (buf.length + 1));
+        let decodeErr = false;
+        let scanErr = false;
+        try { decodePack(cut); } catch { decodeErr = true; }
+        try { scanPack(cut); } catch (e) { scanErr = true; expect(e).toBeInstanceOf(PackDecodeError); }
+        expect(scanErr).toBe(decodeErr);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('decodes without copying bodies when asked', () => {
+    const buf = encodePack([msg({ body: Buffer.from('shared') })]);
+    const [m] = decodePack(buf, false);
+    buf.fill(0x41, buf.length - 6);
+    expect(m.body.toString()).toBe('AAAAAA');
   });
 });

@@ -173,10 +173,11 @@ class Reader {
 }
 
 /**
- * Decode a pack. Bodies are copied out so a message does not pin the whole pack buffer.
+ * Decode a pack. Bodies are copied out so a message does not pin the whole pack buffer,
+ * unless `copyBodies` is false (the caller drops the pack and its messages together).
  * Throws PackDecodeError on anything malformed.
  */
-export function decodePack(buf: Buffer): OutboundMessage[] {
+export function decodePack(buf: Buffer, copyBodies = true): OutboundMessage[] {
   if (!Buffer.isBuffer(buf)) throw new PackDecodeError('not a buffer');
   if (buf.length < 4 || buf[0] !== MAGIC0 || buf[1] !== MAGIC1) throw new PackDecodeError('bad magic');
   if (buf[2] !== PACK_VERSION) throw new PackDecodeError(`unsupported version ${buf[2]}`);
@@ -205,9 +206,85 @@ export function decodePack(buf: Buffer): OutboundMessage[] {
       if (!(k in headers)) headers[k] = v;
     }
     const bodyLength = r.varint('bodyLength');
-    const body = Buffer.from(r.bytes(bodyLength, 'body'));
+    const raw = r.bytes(bodyLength, 'body');
+    const body = copyBodies ? Buffer.from(raw) : raw;
     out[i] = { id, destination, roomId, senderId, nodeId, sentAt, contentType, headers, body };
   }
   if (r.pos !== buf.length) throw new PackDecodeError(`${buf.length - r.pos} trailing bytes`);
   return out;
+}
+
+/** Where one message sits inside a pack, with the two fields needed to route it. */
+export interface PackedMessageRef {
+  id: string;
+  roomId: string | null;
+  /** Byte range of the message's encoding inside the pack. */
+  start: number;
+  end: number;
+}
+
+/**
+ * Validate a pack and locate its messages without materialising them (no body copies, no
+ * header objects): what the consumer's bridge needs to check a pack and feed the recent
+ * cache. Throws PackDecodeError exactly when decodePack would.
+ */
+export function scanPack(buf: Buffer): PackedMessageRef[] {
+  if (!Buffer.isBuffer(buf)) throw new PackDecodeError('not a buffer');
+  if (buf.length < 4 || buf[0] !== MAGIC0 || buf[1] !== MAGIC1) throw new PackDecodeError('bad magic');
+  if (buf[2] !== PACK_VERSION) throw new PackDecodeError(`unsupported version ${buf[2]}`);
+  const r = new Reader(buf);
+  r.pos = 3;
+  const count = r.varint('count');
+  if (count * 15 > buf.length) throw new PackDecodeError(`count ${count} exceeds pack size`);
+  const skip = (what: string) => {
+    const n = r.varint(what);
+    r.need(n, what);
+    r.pos += n;
+  };
+  const skipOpt = (what: string) => {
+    const n = r.varint(what);
+    if (n === 0) return;
+    r.need(n - 1, what);
+    r.pos += n - 1;
+  };
+  const out: PackedMessageRef[] = new Array(count);
+  for (let i = 0; i < count; i++) {
+    const start = r.pos;
+    const id = r.str('id');
+    skip('destination');
+    const roomId = r.optStr('roomId');
+    skip('senderId');
+    skip('nodeId');
+    r.need(8, 'sentAt');
+    r.pos += 8;
+    skipOpt('contentType');
+    const headerCount = r.varint('headerCount');
+    if (headerCount * 2 > buf.length - r.pos) throw new PackDecodeError(`header count ${headerCount} exceeds pack size`);
+    for (let h = 0; h < headerCount; h++) {
+      skip('header name');
+      skip('header value');
+    }
+    skip('body');
+    out[i] = { id, roomId, start, end: r.pos };
+  }
+  if (r.pos !== buf.length) throw new PackDecodeError(`${buf.length - r.pos} trailing bytes`);
+  return out;
+}
+
+/**
+ * A pack made of already-encoded messages (byte ranges of other packs), without re-encoding.
+ * `prefix` (latin1/ASCII) is written before the pack in the same buffer (the recent cache's
+ * sort key), saving a concat.
+ */
+export function packFromParts(parts: ReadonlyArray<{ buf: Buffer; start: number; end: number }>, prefix = ''): Buffer {
+  let size = prefix.length + packHeaderSize(parts.length);
+  for (const p of parts) size += p.end - p.start;
+  const w = new Writer(Buffer.allocUnsafe(size));
+  w.pos = w.buf.write(prefix, 0, 'latin1');
+  w.buf[w.pos++] = MAGIC0;
+  w.buf[w.pos++] = MAGIC1;
+  w.buf[w.pos++] = PACK_VERSION;
+  w.varint(parts.length);
+  for (const p of parts) w.pos += p.buf.copy(w.buf, w.pos, p.start, p.end);
+  return w.buf;
 }

@@ -158,7 +158,7 @@ describe('pipeline on RabbitMQ + Redis + Postgres', () => {
       LOG_LEVEL: 'warn', WRITER_CLAIM_IDLE_MS: '1000', ...isolatedEnv('kill'),
     })) };
     const startConsumerProcess = (): ChildProcess => {
-      const child = spawn(process.execPath, ['--import', 'tsx', 'apps/consumer/main.ts'], { cwd: ROOT, env, stdio: ['ignore', 'ignore', 'inherit'] });
+      const child = spawn(process.execPath, ['--import', 'tsx', 'apps/consumer/main.ts'], { cwd: ROOT, env, stdio: ['ignore', process.env.TEST_LOG_LEVEL ? 'inherit' : 'ignore', 'inherit'] });
       return child;
     };
     const offload = createAmqpOffload({ ...packingFrom(cfg), url: rabbit.url, topology: topologyFrom(cfg), maxInflightPacks: 64 }, logger, new Registry());

@@ -87,7 +87,7 @@ export async function startPipeline(deps: PipelineDeps): Promise<Pipeline> {
   const { config: c, logger, registry } = deps;
   const log = logger.child({ component: 'pipeline' });
   const ownStore = !deps.store;
-  const store = deps.store ?? (await openMessageStore(c, log));
+  const store = deps.store ?? (await openMessageStore(c, log, registry));
   const cache = recentCacheFor(c);
   const stream = streamFor(c);
 
@@ -149,7 +149,7 @@ export async function createBrokerPipeline(deps: PipelineDeps): Promise<BrokerPi
   }
   const log = logger.child({ component: 'pipeline' });
   const ownStore = !deps.store;
-  const store = deps.store ?? (await openMessageStore(c, log));
+  const store = deps.store ?? (await openMessageStore(c, log, registry));
   const cache = c.REDIS_URL ? recentCacheFor(c) : null;
   const offload = createAmqpOffload({ ...packingFrom(c), url: c.AMQP_URL, topology: topologyFrom(c), maxInflightPacks: c.OFFLOAD_MAX_INFLIGHT_PACKS }, log, registry);
   await offload.start();

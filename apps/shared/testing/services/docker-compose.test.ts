@@ -1,0 +1,132 @@
+/**
+ * docker-compose.yml cannot be run here (no Docker engine), so it is kept correct by review and
+ * by this test (issue 4 item 7): every variable given to our processes exists in the config
+ * schema and validates; URLs point at services of the file with the credentials those services
+ * are given; commands are npm scripts that exist; ports and node ids line up; start order holds.
+ */
+import { describe, expect, it } from 'vitest';
+import { existsSync, readFileSync } from 'node:fs';
+import { join, resolve, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parse } from 'yaml';
+import { configSchema, loadConfig } from '../../config';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '../../../..');
+const compose = parse(readFileSync(join(root, 'docker-compose.yml'), 'utf8'), { merge: true }) as {
+  services: Record<string, Service>;
+  volumes?: Record<string, unknown>;
+};
+const scripts = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).scripts as Record<string, string>;
+
+interface Service {
+  image?: string;
+  build?: { context: string; dockerfile_inline?: string };
+  command?: string[];
+  environment?: Record<string, string | number | boolean>;
+  ports?: string[];
+  depends_on?: Record<string, { condition: string }>;
+  volumes?: string[];
+}
+
+const services = compose.services;
+const appServices = Object.entries(services).filter(([, s]) => s.build !== undefined);
+const env = (s: Service) => Object.fromEntries(Object.entries(s.environment ?? {}).map(([k, v]) => [k, String(v)]));
+const npmScript = (s: Service) => {
+  expect(s.command?.slice(0, 2)).toEqual(['npm', 'run']);
+  return s.command![2];
+};
+
+describe('docker-compose.yml', () => {
+  it('has the whole stack: RabbitMQ, Redis, Postgres, a migration step, two brokers, the consumer', () => {
+    expect(Object.keys(services).sort()).toEqual(['broker1', 'broker2', 'consumer', 'migrate', 'postgres', 'rabbitmq', 'redis']);
+    expect(appServices.map(([n]) => n).sort()).toEqual(['broker1', 'broker2', 'consumer', 'migrate']);
+    expect(npmScript(services.migrate)).toBe('db:migrate');
+    expect(npmScript(services.consumer)).toBe('consumer');
+    const brokers = appServices.filter(([, s]) => npmScript(s) === 'broker');
+    expect(brokers).toHaveLength(2);
+  });
+
+  it('gives our processes only variables the config schema knows, with valid values', () => {
+    const known = new Set(Object.keys(configSchema.shape));
+    for (const [name, s] of appServices) {
+      const e = env(s);
+      expect(Object.keys(e).length, name).toBeGreaterThan(0);
+      for (const key of Object.keys(e)) expect(known.has(key), `${name}: ${key} is not in apps/shared/config.ts`).toBe(true);
+      expect(() => loadConfig(e), name).not.toThrow();
+    }
+  });
+
+  it('runs only npm scripts that exist', () => {
+    for (const [name, s] of appServices) expect(scripts[npmScript(s)], `${name}: npm run ${npmScript(s)}`).toBeDefined();
+  });
+
+  it('points every URL at a service of this file, with the credentials that service is given', () => {
+    const pgEnv = env(services.postgres);
+    const mqEnv = env(services.rabbitmq);
+    for (const [name, s] of appServices) {
+      const c = loadConfig(env(s));
+      if (name !== 'migrate') {
+        const amqp = new URL(c.AMQP_URL!);
+        expect([amqp.hostname, amqp.port || '5672', amqp.username, amqp.password], name).toEqual(['rabbitmq', '5672', mqEnv.RABBITMQ_DEFAULT_USER, mqEnv.RABBITMQ_DEFAULT_PASS]);
+        const redis = new URL(c.REDIS_URL!);
+        expect([redis.hostname, redis.port], name).toEqual(['redis', '6379']);
+      }
+      const db = new URL(c.DATABASE_URL!);
+      expect([db.hostname, db.port, db.username, db.password, db.pathname], name).toEqual([
+        'postgres',
+        '5432',
+        pgEnv.POSTGRES_USER,
+        pgEnv.POSTGRES_PASSWORD,
+        `/${pgEnv.POSTGRES_DB}`,
+      ]);
+    }
+  });
+
+  it('publishes each broker and the consumer on the port it listens on, with distinct node ids and host ports', () => {
+    const hostPorts = new Set<string>();
+    const nodeIds = new Set<string>();
+    for (const [name, s] of appServices) {
+      if (name === 'migrate') continue;
+      const c = loadConfig(env(s));
+      const listen = npmScript(s) === 'consumer' ? c.CONSUMER_PORT : c.PORT;
+      expect(s.ports, name).toHaveLength(1);
+      const [host, container] = s.ports![0].split(':');
+      expect(Number(container), name).toBe(listen);
+      expect(hostPorts.has(host), `${name}: host port ${host} reused`).toBe(false);
+      hostPorts.add(host);
+      if (npmScript(s) === 'broker') {
+        expect(c.NODE_ID, name).toBeDefined();
+        expect(nodeIds.has(c.NODE_ID!), `${name}: NODE_ID reused`).toBe(false);
+        nodeIds.add(c.NODE_ID!);
+        expect(c.HOST).toBe('0.0.0.0');
+      }
+    }
+  });
+
+  it('starts brokers and consumer only after the migration succeeded and the backends are healthy', () => {
+    for (const [name, s] of Object.entries(services)) {
+      for (const dep of Object.keys(s.depends_on ?? {})) expect(services[dep], `${name} depends on unknown ${dep}`).toBeDefined();
+    }
+    expect(services.migrate.depends_on).toEqual({ postgres: { condition: 'service_healthy' } });
+    for (const name of ['broker1', 'broker2', 'consumer']) {
+      expect(services[name].depends_on, name).toEqual({
+        migrate: { condition: 'service_completed_successfully' },
+        rabbitmq: { condition: 'service_healthy' },
+        redis: { condition: 'service_healthy' },
+      });
+    }
+    for (const name of ['rabbitmq', 'redis', 'postgres']) expect((services[name] as { healthcheck?: unknown }).healthcheck, name).toBeDefined();
+  });
+
+  it('builds the app image from files that exist, and keeps data in named volumes', () => {
+    const dockerfile = services.migrate.build!.dockerfile_inline!;
+    const copied = [...dockerfile.matchAll(/^COPY (.+) \S+$/gm)].flatMap((m) => m[1].split(/\s+/));
+    expect(copied.length).toBeGreaterThan(0);
+    for (const f of copied) expect(existsSync(join(root, f)), `COPY ${f}`).toBe(true);
+    expect(dockerfile).toMatch(/npm ci/);
+    for (const name of ['rabbitmq', 'redis', 'postgres']) {
+      const vol = services[name].volumes?.[0]?.split(':')[0];
+      expect(compose.volumes && vol && vol in compose.volumes, name).toBe(true);
+    }
+  });
+});
