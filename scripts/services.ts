@@ -6,7 +6,7 @@
  * and deletes the temp dirs.
  *
  *   npm run services                 # then, in another shell, paste the printed exports
- *   npm run services -- --env-file .env.services   # also write them to a file
+ *   npm run services -- --write-env .env.services   # also write them to a file
  */
 import { writeFileSync } from 'node:fs';
 import { startPostgres, startRabbitMQ, startRedis, type ServiceHandle } from '../apps/shared/testing/services';
@@ -47,7 +47,7 @@ async function main(): Promise<void> {
     console.log(`# RabbitMQ Web-STOMP:  ${rabbit.webStompUrl}   (for comparing clients / bench against RabbitMQ)`);
     console.log(`# RabbitMQ management: ${rabbit.managementUrl}   (guest / guest)`);
     console.log('\nCtrl-C stops them and deletes their data.');
-    const i = process.argv.indexOf('--env-file');
+    const i = process.argv.indexOf('--write-env');
     if (i > 0 && process.argv[i + 1]) {
       writeFileSync(process.argv[i + 1], exports + '\n');
       console.log(`(written to ${process.argv[i + 1]})`);

@@ -57,7 +57,12 @@ export interface Consumer {
 
 export async function startConsumer(parts: ConsumerParts, opts: ConsumerOptions, logger: Logger, registry: Registry): Promise<Consumer> {
   const m = consumerMetrics(registry);
-  await parts.stream.init();
+  try {
+    await parts.stream.init();
+  } catch (err) {
+    // Redis away at start: the writers create the group on their first NOGROUP answer.
+    logger.warn({ err: (err as Error).message, stream: parts.stream.kind }, 'stream not reachable at start; retrying in the background');
+  }
   const bridge = new Bridge(parts.source, parts.stream, parts.cache, parts.deadLetters, {
     maxStreamEntries: opts.maxStreamEntries,
     batchPacks: opts.bridgeBatchPacks,

@@ -1,8 +1,9 @@
 /**
  * Services the benchmarks start as child processes, so their CPU time and RSS can be read
  * from /proc/<pid>: our broker (`node --import tsx apps/broker/main.ts`, no npx wrapper so
- * the PID is the broker itself) and the raw fan-out server. The soft open-files limit of
- * each child is raised to the hard one. Children are stopped by PID (SIGTERM, then SIGKILL)
+ * the PID is the broker itself) and the raw fan-out server. (Node raises its soft
+ * open-files limit to the hard one by itself; the `ulimit` in the spawn line only makes that
+ * explicit.) Children are stopped by PID (SIGTERM, then SIGKILL)
  * and also killed if this process exits early.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -46,6 +47,11 @@ function portOpen(port: number): Promise<boolean> {
   });
 }
 
+/** Extra V8/Node flags for the servers under test, e.g. BENCH_NODE_FLAGS="--max-semi-space-size=64". */
+function nodeFlags(): string[] {
+  return (process.env.BENCH_NODE_FLAGS ?? '').split(/\s+/).filter(Boolean);
+}
+
 export interface ChildOptions {
   name: string;
   /** TypeScript entry, relative to the repository root. */
@@ -60,7 +66,7 @@ export async function startChild(o: ChildOptions): Promise<ChildService> {
   // `ulimit -n <hard>` then exec: the PID stays the node process.
   const child = spawn(
     'sh',
-    ['-c', 'ulimit -n "$(ulimit -Hn)" 2>/dev/null; exec "$0" "$@"', process.execPath, '--import', 'tsx', o.entry],
+    ['-c', 'ulimit -n "$(ulimit -Hn)" 2>/dev/null; exec "$0" "$@"', process.execPath, ...nodeFlags(), '--import', 'tsx', o.entry],
     {
       cwd: REPO,
       env: { ...process.env, LOG_LEVEL: 'warn', ...o.env, PORT: String(port) },

@@ -59,12 +59,6 @@ export class PayloadDecoder {
   }
 }
 
-/** null when the body is not one of this run's payloads. */
-export function decodePayload(runId: string, body: Buffer): Payload | null {
-  const p = new PayloadDecoder(runId).decode(body);
-  return p && { ...p };
-}
-
 /** Microseconds on this thread's monotonic clock. */
 export function nowUs(): number {
   return performance.now() * 1000;

@@ -160,8 +160,7 @@ export function runPassed(r: LoadReport): boolean {
 export function fmt(n: number | undefined, digits = 1): string {
   if (n === undefined || Number.isNaN(n)) return '-';
   if (!Number.isFinite(n)) return String(n);
-  if (Math.abs(n) >= 100_000) return Math.round(n).toLocaleString('en-US');
-  if (Number.isInteger(n)) return n.toLocaleString('en-US');
+  if (Math.abs(n) >= 100_000 || digits === 0 || Number.isInteger(n)) return Math.round(n).toLocaleString('en-US');
   return n.toFixed(digits);
 }
 
@@ -178,7 +177,12 @@ export function renderReport(r: LoadReport): string {
   const d = r.deliveries;
   const rows: Array<[string, string]> = [
     ['scenario', `${r.scenario}  ${r.url}  run ${r.runId}${r.aborted ? '  (ABORTED at hard timeout)' : ''}`],
-    ['users', `${fmt(r.users)} (rooms of ${r.roomSize}, ${r.sendersPerRoom} sender(s)), connected ${fmt(r.connected)}, subscribed ${fmt(r.subscribed)}; ${r.workers} worker thread(s)`],
+    [
+      'users',
+      `${fmt(r.users)} (rooms of ${r.roomSize}, ${r.sendersPerRoom} sender(s)), ` +
+        (r.scenario === 'churn' ? `connections opened ${fmt(r.connected)}` : `connected ${fmt(r.connected)}, subscribed ${fmt(r.subscribed)}`) +
+        `; ${r.workers} worker thread(s)`,
+    ],
     ['connect time', dist(r.connectMs, 'ms')],
     ['subscribe receipt', dist(r.subscribeMs, 'ms')],
   ];

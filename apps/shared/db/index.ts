@@ -13,6 +13,7 @@ export * from './message-store';
 export { openPostgresStore, migratePostgres, maskUrl } from './postgres-store';
 export { openPgliteStore, pgliteDataDir, PgliteStore } from './pglite-store';
 export { historyRoutes, messageToJson } from './history-routes';
+export { roomRoutes, loopbackOnly, type RoomRouteOptions } from './room-routes';
 export { instrumentStore } from './store-metrics';
 export { InvalidArgumentError } from './validate';
 

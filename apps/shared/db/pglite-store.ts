@@ -42,7 +42,7 @@ const BOOT = new URL('./pglite-worker-boot.mjs', import.meta.url);
 
 export async function openPgliteStore(opts: PgliteStoreOptions = {}): Promise<PgliteStore> {
   const dataDir = opts.dataDir ? resolve(opts.dataDir) : undefined;
-  const unlock = dataDir ? lockDataDir(dataDir) : () => {};
+  const unlock = dataDir ? await lockDataDir(dataDir) : () => {};
   const init: WorkerInit = { dataDir, migrationsDir: opts.migrationsDir ?? DEFAULT_MIGRATIONS_DIR };
   const worker = new Worker(BOOT, { workerData: init });
   const store = new PgliteStore(worker, opts.maxPending ?? 10_000, unlock);
@@ -59,14 +59,17 @@ export async function openPgliteStore(opts: PgliteStoreOptions = {}): Promise<Pg
 const openDirs = new Set<string>();
 
 /** Refuse to open a data dir another live process (or this one) holds: PGlite has no locking of its own. */
-function lockDataDir(dataDir: string): () => void {
+async function lockDataDir(dataDir: string, waitMs = 5_000): Promise<() => void> {
   mkdirSync(dirname(dataDir), { recursive: true });
   const lock = `${dataDir}.lock`;
   if (openDirs.has(dataDir)) throw new StoreUnavailableError(`embedded database ${dataDir} is in use by process ${process.pid} (this one)`);
   if (existsSync(lock)) {
     const pid = Number(readFileSync(lock, 'utf8').trim());
-    if (pid && pid !== process.pid && processAlive(pid)) {
-      throw new StoreUnavailableError(`embedded database ${dataDir} is in use by process ${pid} (lock ${lock})`);
+    // A holder that was just killed may take a moment to disappear: wait a little before refusing.
+    const deadline = Date.now() + waitMs;
+    while (pid && pid !== process.pid && processAlive(pid)) {
+      if (Date.now() > deadline) throw new StoreUnavailableError(`embedded database ${dataDir} is in use by process ${pid} (lock ${lock})`);
+      await new Promise((r) => setTimeout(r, 100));
     }
   }
   writeFileSync(lock, String(process.pid));

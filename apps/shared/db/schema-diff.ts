@@ -19,6 +19,7 @@ export const EMPTY_MIGRATION = /^\s*-- This is an empty migration\.\s*$/;
 
 interface WasmEngine {
   diff(params: unknown): Promise<{ exitCode: number; stdout: string | null }>;
+  applyMigrations(params: unknown): Promise<{ appliedMigrationNames: string[] }>;
   free(): void;
 }
 
@@ -87,5 +88,21 @@ export async function diffMigrationsToSchema(migrationsDir: string, schemaPath: 
     }
   } finally {
     await pglite.close();
+  }
+}
+
+/**
+ * Run Prisma's own migration engine (the logic behind `prisma migrate deploy`) against a PGlite
+ * database; returns the migrations it applied. On a database migrated by `npm run db:migrate`
+ * it must apply nothing: that is the compatibility promise of migrations.ts.
+ */
+export async function prismaEngineDeploy(db: PGlite, migrationsDir: string, schemaPath: string): Promise<string[]> {
+  const schema = readFileSync(schemaPath, 'utf8');
+  const engine = await loadEngine(schema, bindMigrationAwareSqlAdapterFactory(new PrismaPGlite(db)));
+  try {
+    const r = await engine.applyMigrations({ migrationsList: migrationsList(migrationsDir), filters: { externalTables: [], externalEnums: [] } });
+    return r.appliedMigrationNames;
+  } finally {
+    engine.free();
   }
 }

@@ -7,13 +7,35 @@ import { mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync, cpSync } f
 import { tmpdir } from 'node:os';
 import { join, resolve, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { diffMigrationsToSchema } from './schema-diff';
+import { PGlite } from '@electric-sql/pglite';
+import { diffMigrationsToSchema, prismaEngineDeploy } from './schema-diff';
+import { applyMigrations, readMigrations } from './migrations';
+import { pgliteRunner } from './sql-runners';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 
 describe('schema drift', () => {
   it('the committed migrations produce exactly prisma/schema.prisma', async () => {
     expect(await diffMigrationsToSchema(join(root, 'prisma/migrations'), join(root, 'prisma/schema.prisma'))).toBe('');
+  }, 120_000);
+
+  it('a database migrated by db:migrate is up to date for Prisma\'s own engine (what `prisma migrate deploy` runs)', async () => {
+    const db = new PGlite();
+    try {
+      const migrations = join(root, 'prisma/migrations');
+      expect((await applyMigrations(pgliteRunner(db), readMigrations(migrations))).applied.length).toBeGreaterThan(0);
+      expect(await prismaEngineDeploy(db, migrations, join(root, 'prisma/schema.prisma'))).toEqual([]);
+      // And the reverse: what the engine records, our runner accepts as applied.
+      const fresh = new PGlite();
+      try {
+        expect(await prismaEngineDeploy(fresh, migrations, join(root, 'prisma/schema.prisma'))).toEqual(readMigrations(migrations).map((m) => m.name));
+        expect(await applyMigrations(pgliteRunner(fresh), readMigrations(migrations))).toMatchObject({ applied: [], checksumMismatch: [] });
+      } finally {
+        await fresh.close();
+      }
+    } finally {
+      await db.close();
+    }
   }, 120_000);
 
   it('notices a schema change that has no migration', async () => {

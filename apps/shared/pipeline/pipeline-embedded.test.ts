@@ -16,6 +16,8 @@ import { messageFactory, waitFor } from './testing/messages';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'stompbox-embedded-'));
 afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+/** Fault tests restart services: well past vitest's 30 s default on a busy machine. */
+const TEST_TIMEOUT_MS = 180_000;
 const logger = pino({ level: 'silent' });
 const config = () => loadConfig({ DATA_DIR: dataDir, DRAIN_TIMEOUT_MS: '10000', RECENT_CACHE_SIZE: '20' });
 
@@ -43,7 +45,7 @@ describe('embedded pipeline (in-process queue and stream, PGlite on disk)', () =
     } finally {
       await p.close();
     }
-  });
+  }, TEST_TIMEOUT_MS);
 
   it('keeps the history across a restart on the same data directory', async () => {
     const p = await startPipeline({ config: config(), logger, registry: new Registry() });
@@ -58,5 +60,5 @@ describe('embedded pipeline (in-process queue and stream, PGlite on disk)', () =
     } finally {
       await p.close();
     }
-  });
+  }, TEST_TIMEOUT_MS);
 });

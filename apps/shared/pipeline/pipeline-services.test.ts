@@ -15,10 +15,8 @@ import amqp from 'amqplib';
 import pino from 'pino';
 import { Registry } from 'prom-client';
 import { loadConfig, type Config } from '../config';
-import { startPostgres, startRabbitMQ, startRedis, type ServiceHandle } from '../testing/services/index';
-import { createAmqpOffload } from '../offload/amqp-offload';
-import { startPipeline } from './pipeline';
-import { packingFrom, topologyFrom } from './options';
+import { freePort, startPostgres, startRabbitMQ, startRedis, type ServiceHandle } from '../testing/services/index';
+import { createBrokerPipeline, startPipeline } from './pipeline';
 import { countRows, isolatedEnv, migrate, storedIds } from './testing/pipeline-env';
 import { messageFactory, waitFor } from './testing/messages';
 import { sendLoop } from './testing/send-loop';
@@ -26,6 +24,8 @@ import { startBroker } from '../../broker/broker';
 import { frame, rawConnect } from '../../broker/testing/raw-client';
 
 const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
+/** Fault tests restart services: well past vitest's 30 s default on a busy machine. */
+const TEST_TIMEOUT_MS = 180_000;
 const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
 let rabbit: ServiceHandle;
 let redis: ServiceHandle;
@@ -47,6 +47,8 @@ function config(tag: string, extra: Record<string, string> = {}): Config {
     DATABASE_URL: postgres.url,
     DRAIN_TIMEOUT_MS: '5000',
     WRITER_CLAIM_IDLE_MS: '1000',
+    // A slow CI machine may take a while to restart RabbitMQ: senders wait rather than fail.
+    OFFLOAD_TIMEOUT_MS: '60000',
     ...isolatedEnv(tag),
     ...extra,
   });
@@ -80,7 +82,7 @@ describe('pipeline on RabbitMQ + Redis + Postgres', () => {
     } finally {
       await p.close();
     }
-  });
+  }, TEST_TIMEOUT_MS);
 
   it('dead-letters a corrupt pack and a row the database refuses, with their reasons', async () => {
     const cfg = config('poison');
@@ -110,7 +112,7 @@ describe('pipeline on RabbitMQ + Redis + Postgres', () => {
       await conn.close();
       await p.close();
     }
-  });
+  }, TEST_TIMEOUT_MS);
 
   it('RabbitMQ restarted mid-run: every confirmed message is stored once', async () => {
     const p = await startPipeline({ config: config('rmq'), logger, registry: new Registry() });
@@ -121,13 +123,13 @@ describe('pipeline on RabbitMQ + Redis + Postgres', () => {
       await new Promise((r) => setTimeout(r, 1_500));
       await loop.stop();
       expect(loop.confirmed.size).toBeGreaterThan(1_000);
-      // The buffer carried the restart: nothing timed out with the default 30 s limit.
+      // The buffer carried the restart: nothing timed out.
       expect(loop.failed.size).toBe(0);
       await expectAllStored('rmq', loop.confirmed, loop.accepted, 60_000);
     } finally {
       await p.close();
     }
-  });
+  }, TEST_TIMEOUT_MS);
 
   it('Redis restarted and Postgres away ~10 s mid-run: the buffer holds, then drains; nothing lost', async () => {
     const p = await startPipeline({ config: config('outage', { STREAM_MAX_ENTRIES: '200' }), logger, registry: new Registry() });
@@ -149,20 +151,22 @@ describe('pipeline on RabbitMQ + Redis + Postgres', () => {
     } finally {
       await p.close();
     }
-  });
+  }, TEST_TIMEOUT_MS);
 
   it('kill -9 of the consumer process mid-run, then a restart: every confirmed message is stored once', async () => {
     const cfg = config('kill');
+    const port = await freePort();
     const env = { ...process.env, ...Object.fromEntries(Object.entries({
-      AMQP_URL: rabbit.url, REDIS_URL: redis.url, DATABASE_URL: postgres.url, CONSUMER_PORT: '0', CONSUMER_HOST: '127.0.0.1',
+      AMQP_URL: rabbit.url, REDIS_URL: redis.url, DATABASE_URL: postgres.url, CONSUMER_PORT: String(port), CONSUMER_HOST: '127.0.0.1',
       LOG_LEVEL: 'warn', WRITER_CLAIM_IDLE_MS: '1000', ...isolatedEnv('kill'),
     })) };
     const startConsumerProcess = (): ChildProcess => {
       const child = spawn(process.execPath, ['--import', 'tsx', 'apps/consumer/main.ts'], { cwd: ROOT, env, stdio: ['ignore', process.env.TEST_LOG_LEVEL ? 'inherit' : 'ignore', 'inherit'] });
       return child;
     };
-    const offload = createAmqpOffload({ ...packingFrom(cfg), url: rabbit.url, topology: topologyFrom(cfg), maxInflightPacks: 64 }, logger, new Registry());
-    await offload.start();
+    // The standalone broker's side: RabbitMQ offload + history, no consumer in this process.
+    const brokerSide = await createBrokerPipeline({ config: cfg, logger, registry: new Registry() });
+    const offload = brokerSide.offload;
     let child = startConsumerProcess();
     try {
       const loop = sendLoop(offload, messageFactory('kill'), 40, 10);
@@ -175,17 +179,27 @@ describe('pipeline on RabbitMQ + Redis + Postgres', () => {
       await loop.stop();
       expect(loop.failed.size).toBe(0);
       await expectAllStored('kill', loop.confirmed, loop.accepted, 60_000);
+      // History as the standalone broker sees it (Redis recent cache, then Postgres).
+      expect(loop.refused).toBe(0);
+      const r0 = loop.accepted.filter((_, i) => i % 50 === 0);
+      const newest = await brokerSide.history.query({ kind: 'last', roomId: 'r0', limit: 3 });
+      expect(newest.map((m) => m.id)).toEqual(r0.slice(-3));
+      // The consumer's own HTTP surface.
+      const health = await (await fetch(`http://127.0.0.1:${port}/healthz`)).json();
+      expect(health).toMatchObject({ status: 'ok', source: { kind: 'amqp', ready: true }, stream: { kind: 'redis' }, store: 'postgres' });
+      const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+      expect(metrics).toMatch(/^stompbox_consumer_messages_stored_total \d+/m);
       // Graceful stop of the consumer process: exit code 0.
       const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
       child.kill('SIGTERM');
       expect(await exited).toBe(0);
     } finally {
       if (child.exitCode === null) child.kill('SIGKILL');
-      await offload.close();
+      await brokerSide.close();
     }
-  });
+  }, TEST_TIMEOUT_MS);
 
-  it('end to end through the broker: SEND with a receipt over a WebSocket becomes a row', async () => {
+  it('end to end through the broker: SENDs with receipts over WebSockets become rows, 10,000 from 20 senders exactly once', async () => {
     const cfg = config('e2e', { PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent', NODE_ID: 'e2e' });
     const p = await startPipeline({ config: cfg, logger, registry: new Registry() });
     const broker = await startBroker({ config: cfg, logger, offload: p.offload, history: p.history });
@@ -199,9 +213,33 @@ describe('pipeline on RabbitMQ + Redis + Postgres', () => {
       const rows = await p.store.lastMessages('e2e', 5);
       expect(rows.map((m) => [m.senderId, m.destination, m.body.toString()])).toEqual([['alice', '/topic/room.e2e', 'hello stompbox']]);
       c.close();
+
+      // 10,000 SENDs from 20 senders over their own WebSockets → exactly 10,000 more rows.
+      const senders = await Promise.all(Array.from({ length: 20 }, async (_, i) => {
+        const s = await rawConnect(broker.url, ['v12.stomp']);
+        s.send(frame('CONNECT', { 'accept-version': '1.2', host: 'localhost', login: `sender${i}` }));
+        await s.waitFor((f) => f.command === 'CONNECTED');
+        return s;
+      }));
+      await Promise.all(senders.map(async (s, i) => {
+        for (let k = 0; k < 500; k++) {
+          const headers: Record<string, string> = { destination: `/topic/room.load${i % 5}` };
+          if (k % 100 === 99) headers.receipt = `r${k}`;
+          s.send(frame('SEND', headers, `sender ${i} message ${k}`));
+        }
+        await s.waitForCount((f) => f.command === 'RECEIPT', 5, 30_000);
+        expect(s.frames.filter((f) => f.command === 'ERROR')).toEqual([]);
+      }));
+      await waitFor(async () => (await countRows(postgres.url, 'e2e')) >= 10_001, 60_000, '10,001 rows', 100);
+      await new Promise((r) => setTimeout(r, 300));
+      expect(await countRows(postgres.url, 'e2e')).toBe(10_001);
+      const r3 = await p.store.lastMessages('load3', 1_000);
+      expect(r3.length).toBe(1_000); // senders 3, 8, 13, 18
+      expect(new Set(r3.map((m) => m.senderId))).toEqual(new Set(['sender3', 'sender8', 'sender13', 'sender18']));
+      for (const s of senders) s.close();
     } finally {
       await broker.close();
       await p.close();
     }
-  });
+  }, TEST_TIMEOUT_MS);
 });

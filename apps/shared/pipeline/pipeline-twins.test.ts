@@ -4,6 +4,7 @@
  * The same scenarios run on real RabbitMQ/Redis/Postgres in pipeline-services.test.ts.
  */
 import { afterEach, describe, expect, it } from 'vitest';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import pino from 'pino';
 import { Registry } from 'prom-client';
 import { loadConfig } from '../config';
@@ -121,6 +122,14 @@ describe('pipeline on embedded twins', () => {
     expect(letter.messageIds).toEqual([bad.id]);
     expect(decodePack(letter.body)[0].id).toBe(bad.id);
     expect(await metric(registry, 'stompbox_dead_letters_total', { stage: 'store' })).toBe(1);
+    // Visible over HTTP in embedded mode (reasons and ids, no bodies).
+    const route = p.routes.find((r) => r.path === '/api/dead-letters')!;
+    let status = 0;
+    let body = '';
+    const res = { writeHead: (s: number) => (status = s), end: (b: string) => (body = b) } as unknown as ServerResponse;
+    await route.handler({} as IncomingMessage, res, {}, new URL('http://x/api/dead-letters?limit=5'));
+    expect(status).toBe(200);
+    expect(JSON.parse(body)).toEqual({ total: 1, letters: [{ stage: 'store', reason: letter.reason, messageIds: [bad.id], bytes: letter.body.length }] });
   });
 
   it('a row that makes the store throw (not an outage) is isolated and dead-lettered; the rest is stored', async () => {

@@ -32,7 +32,7 @@ import type { HistorySource } from '../history/history';
 import type { Offload } from '../offload/offload';
 import { createAmqpOffload } from '../offload/amqp-offload';
 import { PackingOffload } from '../offload/packing-offload';
-import type { HttpRoute } from '../../broker/http/router';
+import { sendJson, type HttpRoute } from '../../broker/http/router';
 import { AmqpConsumerLink } from '../../consumer/amqp-source';
 import { startConsumer, type Consumer } from '../../consumer/consumer';
 import { MemoryPackStream } from '../../consumer/memory-stream';
@@ -62,13 +62,29 @@ export interface Pipeline {
   consumer: Consumer;
   /** Embedded dead letters (null when they go to RabbitMQ). */
   deadLetters: MemoryDeadLetters | null;
-  /** Extra HTTP routes for the broker (none yet; history pages are served by the broker). */
+  /**
+   * Extra HTTP routes for the broker: `GET /api/dead-letters` (embedded mode: the in-memory
+   * dead letters' reasons and message ids, newest last; with RabbitMQ they are in its DLQ).
+   */
   routes: HttpRoute[];
   /** Drain the queue and stream into the database (bounded by DRAIN_TIMEOUT_MS), release everything. */
   close(): Promise<void>;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Reasons and ids only: bodies stay out of an unauthenticated HTTP answer. */
+function deadLettersRoute(dead: MemoryDeadLetters): HttpRoute {
+  return {
+    method: 'GET',
+    path: '/api/dead-letters',
+    handler: (_req, res, _params, url) => {
+      const limit = Math.max(1, Math.min(1_000, Number(url.searchParams.get('limit')) || 100));
+      const letters = dead.list().slice(-limit).map((l) => ({ stage: l.stage, reason: l.reason, messageIds: l.messageIds, bytes: l.body.length }));
+      sendJson(res, 200, { total: dead.list().length, letters });
+    },
+  };
+}
 
 /** The recent cache chosen by REDIS_URL (null when RECENT_CACHE_SIZE is 0). */
 function recentCacheFor(c: Config): RecentCache | null {
@@ -118,7 +134,7 @@ export async function startPipeline(deps: PipelineDeps): Promise<Pipeline> {
     store,
     consumer,
     deadLetters: memoryDead,
-    routes: [],
+    routes: memoryDead ? [deadLettersRoute(memoryDead)] : [],
     close: () =>
       (closing ??= (async () => {
         const deadline = Date.now() + c.DRAIN_TIMEOUT_MS;

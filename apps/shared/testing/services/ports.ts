@@ -30,3 +30,20 @@ export async function freePorts(count: number): Promise<number[]> {
 export async function freePort(): Promise<number> {
   return (await freePorts(1))[0];
 }
+
+/** Start-up errors that mean "someone took the port between our check and the bind". */
+const PORT_CLASH = /address already in use|eaddrinuse|could not bind|could not create listen socket/i;
+
+/**
+ * Run `start` (which picks fresh free ports each call and cleans up after itself on failure)
+ * again when it failed because a port was taken meanwhile by another process.
+ */
+export async function retryOnPortClash<T>(start: () => Promise<T>, attempts = 3): Promise<T> {
+  for (let i = 1; ; i++) {
+    try {
+      return await start();
+    } catch (err) {
+      if (i >= attempts || !PORT_CLASH.test(String(err instanceof Error ? err.message : err))) throw err;
+    }
+  }
+}

@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { postgresBinaries } from './binaries';
-import { freePort } from './ports';
+import { freePort, retryOnPortClash } from './ports';
 import { GroupProcess, waitUntil } from './process-group';
 import { ManagedService } from './managed-service';
 import { ExternalServiceError, type ServiceHandle } from './service-handle';
@@ -79,6 +79,10 @@ const quoteIdent = (s: string) => `"${s.replace(/"/g, '""')}"`;
 export async function startPostgres(opts: PostgresOptions = {}): Promise<ServiceHandle> {
   const external = process.env.TEST_DATABASE_URL;
   if (external) return externalPostgres(external, opts);
+  return retryOnPortClash(() => startOwnPostgres(opts));
+}
+
+async function startOwnPostgres(opts: PostgresOptions): Promise<ServiceHandle> {
 
   const bins = postgresBinaries();
   const user = postgresUser();
@@ -127,7 +131,12 @@ export async function startPostgres(opts: PostgresOptions = {}): Promise<Service
       }
     },
   });
-  await svc.start();
+  try {
+    await svc.start();
+  } catch (err) {
+    await svc.stop().catch(() => {});
+    throw err;
+  }
   return svc;
 }
 

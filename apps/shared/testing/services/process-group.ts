@@ -108,7 +108,7 @@ export class GroupProcess {
       if (group) this.signalGroup(sig);
       else this.signal(sig);
       const timer = setTimeout(() => this.signalGroup('SIGKILL'), timeoutMs);
-      await this.exited;
+      await this.waitExit();
       clearTimeout(timer);
     }
     await this.waitGroupGone(timeoutMs);
@@ -117,8 +117,19 @@ export class GroupProcess {
   /** SIGKILL the group (a crash, for fault tests) and wait until every member is gone. */
   async kill(): Promise<void> {
     this.signalGroup('SIGKILL');
-    await this.exited;
+    await this.waitExit();
     await this.waitGroupGone(5_000);
+  }
+
+  /** Await the exit with the child referenced, so a caller that waits only for it keeps Node alive. */
+  private async waitExit(): Promise<void> {
+    if (this.done) return;
+    this.child.ref();
+    try {
+      await this.exited;
+    } finally {
+      this.child.unref();
+    }
   }
 
   /** Members of the group may outlive the leader briefly; wait, then SIGKILL stragglers. */

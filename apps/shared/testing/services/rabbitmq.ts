@@ -8,10 +8,14 @@
  * runs its own epmd on a free port as a child (ERL_EPMD_PORT), so nodenames cannot clash, no
  * daemon outlives the test, and a system RabbitMQ is never disturbed.
  *
- * Start time (measured here, 2 cores shared): ~5 s for a fresh node, ~4.5 s for a restart;
- * most of it is the Erlang VM loading code and the Mnesia schema check, which no setting we
- * found removes. No plugins are enabled unless asked (each adds ~0.5-1 s); the script's
- * busy-wait-free scheduler flags (+sbwt none) stay on so an idle broker does not steal CPU.
+ * Start time (measured on this 2-core machine): ~4.5-5 s for a fresh node when the machine is
+ * idle, ~6-10 s (up to ~13 s) while other suites load both cores; a restart on the same data dir
+ * costs about the same, kill -9 + start slightly less. Compare Postgres ~0.3-1 s (cluster copied
+ * from a template) and Redis ~0.1 s. Where RabbitMQ's time goes: ~0.7 s Erlang VM boot, ~1.5 s
+ * prelaunch (config schema), ~1.8 s Mnesia schema check, the rest boot steps. No plugins are
+ * enabled unless asked (each adds ~0.5-1 s; management more). Feeding the config as Erlang
+ * arguments instead of rabbitmq.conf made no measurable difference. The start script's
+ * +sbwt none flags stay, so an idle broker does not spin on the shared cores.
  * TEST_AMQP_URL names an existing server instead.
  */
 import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
@@ -20,7 +24,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { rabbitBinaries } from './binaries';
-import { freePorts } from './ports';
+import { freePorts, retryOnPortClash } from './ports';
 import { GroupProcess, waitUntil } from './process-group';
 import { ManagedService } from './managed-service';
 import { ExternalServiceError, type ServiceHandle } from './service-handle';
@@ -72,6 +76,10 @@ export async function startRabbitMQ(opts: RabbitOptions = {}): Promise<RabbitHan
       start: async () => {}, halt: refuse('halt'), kill: refuse('kill'), restart: refuse('restart'), stop: async () => {},
     };
   }
+  return retryOnPortClash(() => startOwnRabbitMQ(opts));
+}
+
+async function startOwnRabbitMQ(opts: RabbitOptions): Promise<RabbitHandle> {
   const bins = rabbitBinaries();
   const plugins = opts.plugins ?? [];
   const dir = mkdtempSync(join(tmpdir(), 'stompbox-rabbit-'));

@@ -9,7 +9,7 @@ import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { redisServerBinary } from './binaries';
-import { freePort } from './ports';
+import { freePort, retryOnPortClash } from './ports';
 import { GroupProcess, waitUntil } from './process-group';
 import { ManagedService } from './managed-service';
 import { ExternalServiceError, type ServiceHandle } from './service-handle';
@@ -55,6 +55,10 @@ export async function startRedis(opts: RedisOptions = {}): Promise<ServiceHandle
       start: async () => {}, halt: refuse('halt'), kill: refuse('kill'), restart: refuse('restart'), stop: async () => {},
     };
   }
+  return retryOnPortClash(() => startOwnRedis(opts));
+}
+
+async function startOwnRedis(opts: RedisOptions): Promise<ServiceHandle> {
   const bin = redisServerBinary();
   const dir = mkdtempSync(join(tmpdir(), 'stompbox-redis-'));
   const port = await freePort();
@@ -84,6 +88,11 @@ export async function startRedis(opts: RedisOptions = {}): Promise<ServiceHandle
     waitReady: (proc): Promise<void> =>
       waitUntil('redis', () => redisPing(port), { timeoutMs: opts.startTimeoutMs ?? 20_000, intervalMs: 20, proc, logTail: (): string => svc.logTail() }),
   });
-  await svc.start();
+  try {
+    await svc.start();
+  } catch (err) {
+    await svc.stop().catch(() => {});
+    throw err;
+  }
   return svc;
 }

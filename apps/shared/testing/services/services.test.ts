@@ -10,6 +10,7 @@ import { Redis } from 'ioredis';
 import * as amqp from 'amqplib';
 import { startPostgres, startRabbitMQ, startRedis } from './index';
 import { groupAlive } from './process-group';
+import { retryOnPortClash } from './ports';
 import type { ManagedService } from './managed-service';
 
 async function pgQuery(url: string, sql: string, params: unknown[] = []) {
@@ -56,6 +57,7 @@ describe.skipIf(!!process.env.TEST_REDIS_URL)('startRedis', () => {
   it('starts, keeps data across restart (AOF) and kill -9 (appendfsync always), and leaves nothing after stop', async () => {
     const svc = (await startRedis({ appendfsync: 'always' })) as ManagedService;
     const redis = new Redis(svc.url, { lazyConnect: true, maxRetriesPerRequest: 1, retryStrategy: () => 100 });
+    redis.on('error', () => {}); // refused connections while the server is down are expected
     try {
       await redis.connect();
       await redis.xadd('s', '*', 'k', 'v1');
@@ -106,4 +108,23 @@ describe.skipIf(!!process.env.TEST_AMQP_URL)('startRabbitMQ', () => {
       expectGone(pid, m.dir);
     }
   }, 120_000);
+});
+
+describe('retryOnPortClash', () => {
+  it('starts again only when a port was taken meanwhile, at most `attempts` times', async () => {
+    let calls = 0;
+    const clash = async () => {
+      calls++;
+      if (calls < 3) throw new Error('redis: process exited during start-up\nbind: Address already in use');
+      return 'up';
+    };
+    expect(await retryOnPortClash(clash, 3)).toBe('up');
+    expect(calls).toBe(3);
+    calls = 0;
+    await expect(retryOnPortClash(async () => { calls++; throw new Error('initdb: permission denied'); })).rejects.toThrow(/permission denied/);
+    expect(calls).toBe(1);
+    calls = 0;
+    await expect(retryOnPortClash(async () => { calls++; throw new Error('EADDRINUSE'); }, 2)).rejects.toThrow(/EADDRINUSE/);
+    expect(calls).toBe(2);
+  });
 });
