@@ -1,16 +1,30 @@
 /**
- * The broker process on its own (`npm run broker`): routes only; persistence and push
- * run in the consumer process. Backends come from the environment (apps/shared/config.ts).
+ * The broker process on its own (`npm run broker`): it routes, and with AMQP_URL hands
+ * every SEND to RabbitMQ for the separate consumer process (`npm run consumer`) to
+ * persist and push; history comes from the Redis recent cache (REDIS_URL) and the
+ * database. Without AMQP_URL it routes with the counting in-process offload only (nothing
+ * is persisted; that is what `npm start` is for) — the setting bench:core measures.
  */
+import { Registry } from 'prom-client';
 import { summarizeConfig } from '../shared/config';
 import { createLogger } from '../shared/logger';
-import { loadConfigOrExit, runMain } from '../shared/process';
+import { createBrokerPipeline } from '../shared/pipeline/pipeline';
+import { exitOnSignals, loadConfigOrExit, runMain } from '../shared/process';
+import { demoRoutes } from '../demo/routes';
 import { startBroker } from './broker';
 
 runMain(async () => {
   const config = loadConfigOrExit();
   const logger = createLogger(config.LOG_LEVEL, 'broker');
   logger.info({ config: summarizeConfig(config) }, 'configuration');
-  const broker = await startBroker({ config, logger, handleSignals: true });
+  const registry = new Registry();
+  const side = config.AMQP_URL ? await createBrokerPipeline({ config, logger, registry }) : null;
+  if (!side) logger.warn('AMQP_URL is not set: messages are routed but NOT persisted (run `npm start` for broker + consumer in one process)');
+  const routes = demoRoutes(undefined, { wsPath: config.WS_PATH, roomTemplate: config.ROOM_TEMPLATE });
+  const broker = await startBroker({ config, logger, registry, offload: side?.offload, history: side?.history, routes });
+  exitOnSignals(async () => {
+    await broker.close(); // stops accepting, closes clients, then the offload after its confirms
+    await side?.close();
+  }, logger);
   logger.info({ url: broker.url, http: broker.httpUrl, nodeId: broker.nodeId }, `broker listening: connect STOMP over WebSocket to ${broker.url}`);
 });

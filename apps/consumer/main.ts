@@ -6,28 +6,18 @@
  * SIGTERM/SIGINT: stop consuming, write what is buffered (DRAIN_TIMEOUT_MS), exit 0.
  */
 import { collectDefaultMetrics, Registry } from 'prom-client';
-import { ConfigError, loadConfig, summarizeConfig, type Config } from '../shared/config';
+import { summarizeConfig } from '../shared/config';
 import { createLogger } from '../shared/logger';
+import { exitOnSignals, loadConfigOrExit, runMain } from '../shared/process';
 import { openMessageStore } from '../shared/pipeline/store';
 import { consumerFrom, topologyFrom } from '../shared/pipeline/options';
-import { streamFor } from '../shared/pipeline/pipeline';
+import { recentCacheFor, streamFor } from '../shared/pipeline/pipeline';
 import { AmqpConsumerLink } from './amqp-source';
 import { startConsumer } from './consumer';
 import { consumerRoutes, listenConsumerHttp } from './http';
-import { RedisRecentCache } from './redis-recent-cache';
-import { MemoryRecentCache } from './memory-recent-cache';
 
-async function main(): Promise<void> {
-  let config: Config;
-  try {
-    config = loadConfig();
-  } catch (e) {
-    if (e instanceof ConfigError) {
-      console.error(e.message);
-      process.exit(2);
-    }
-    throw e;
-  }
+runMain(async () => {
+  const config = loadConfigOrExit();
   const logger = createLogger(config.LOG_LEVEL, 'consumer');
   if (!config.AMQP_URL) {
     logger.fatal('the consumer process needs AMQP_URL (RabbitMQ); without it `npm start` runs broker and consumer in one process');
@@ -39,14 +29,8 @@ async function main(): Promise<void> {
 
   const store = await openMessageStore(config, logger, registry);
   const link = new AmqpConsumerLink({ url: config.AMQP_URL, topology: topologyFrom(config), prefetch: config.CONSUMER_PREFETCH }, logger, registry);
-  const cache =
-    config.RECENT_CACHE_SIZE === 0
-      ? null
-      : config.REDIS_URL
-        ? new RedisRecentCache({ url: config.REDIS_URL, keyPrefix: config.RECENT_CACHE_PREFIX, size: config.RECENT_CACHE_SIZE, ttlSeconds: config.RECENT_CACHE_TTL_S })
-        : new MemoryRecentCache(config.RECENT_CACHE_SIZE, 100_000);
   const consumer = await startConsumer(
-    { source: link.source, stream: streamFor(config), cache, deadLetters: link.deadLetters, store },
+    { source: link.source, stream: streamFor(config), cache: recentCacheFor(config), deadLetters: link.deadLetters, store },
     consumerFrom(config),
     logger,
     registry,
@@ -54,27 +38,10 @@ async function main(): Promise<void> {
   const { server, port } = await listenConsumerHttp(consumerRoutes(consumer, registry), config.CONSUMER_PORT, config.CONSUMER_HOST);
   logger.info({ port }, `consumer running; health on http://127.0.0.1:${port}/healthz`);
 
-  let stopping = false;
-  const stop = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    logger.info({ signal }, 'stopping: draining the consumer');
-    try {
-      await consumer.close();
-      await store.close();
-      server.close();
-      logger.info('consumer drained; bye');
-      process.exit(0);
-    } catch (err) {
-      logger.error({ err }, 'error while stopping');
-      process.exit(1);
-    }
-  };
-  process.on('SIGTERM', () => void stop('SIGTERM'));
-  process.on('SIGINT', () => void stop('SIGINT'));
-}
-
-main().catch((err) => {
-  console.error(err);
-  process.exit(1);
+  exitOnSignals(async () => {
+    await consumer.close();
+    await store.close();
+    server.close();
+    logger.info('consumer drained');
+  }, logger);
 });

@@ -86,8 +86,11 @@ export const configSchema = z.object({
   AMQP_DEAD_EXCHANGE: z.string().min(1).default('stompbox.dead'),
   AMQP_DEAD_QUEUE: z.string().min(1).default('stompbox.dead'),
   AMQP_DELIVERY_LIMIT: int(20, 1),
+  /** Push and dead-letter queue bounds (packs, bytes): the oldest are dropped past them. */
   AMQP_PUSH_MAX_LENGTH: int(100_000, 1),
+  AMQP_PUSH_MAX_BYTES: int(64 * 1024 * 1024, 1024),
   AMQP_DEAD_MAX_LENGTH: int(1_000_000, 1),
+  AMQP_DEAD_MAX_BYTES: int(256 * 1024 * 1024, 1024),
   /** In-process queue (no AMQP_URL): messages queued or un-acked, at most. */
   EMBEDDED_QUEUE_MAX: int(50_000, 1),
   /** Consumer: packs un-acked from the queue at once. */

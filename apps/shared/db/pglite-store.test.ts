@@ -3,7 +3,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openPgliteStore, type PgliteStore } from './pglite-store';
+import { EventEmitter } from 'node:events';
+import type { Worker } from 'node:worker_threads';
+import { openPgliteStore, PgliteStore } from './pglite-store';
 import { StoreUnavailableError } from './message-store';
 import { describeMessageStoreContract, expectClosed, freshRoom, makeMessages } from './message-store.contract';
 
@@ -41,15 +43,16 @@ describe('pglite store', () => {
     expect((await store.lastMessages(room, 100)).map((m) => m.id)).toEqual(msgs.map((m) => m.id));
   }, 60_000);
 
-  it('bounds the calls in flight', async () => {
-    const s = await openPgliteStore({ maxPending: 2 }); // in memory
-    try {
-      const calls = [s.countMessages(), s.countMessages(), s.countMessages()];
-      const results = await Promise.allSettled(calls);
-      expect(results.filter((r) => r.status === 'rejected')).toHaveLength(1);
-      expect((results[2] as PromiseRejectedResult).reason.message).toMatch(/busy: 2 calls in flight/);
-    } finally {
-      await s.close();
-    }
-  }, 60_000);
+  it('bounds the calls in flight, and fails pending calls when the worker dies', async () => {
+    // The proxy alone, over a stand-in worker that never answers (no PGlite needed).
+    const worker = Object.assign(new EventEmitter(), { posted: 0, postMessage() { this.posted++; }, terminate: async () => 0 });
+    const s = new PgliteStore(worker as unknown as Worker, 2, () => {});
+    const calls = [s.countMessages(), s.countMessages(), s.countMessages()].map((p) => p.catch((e: Error) => e));
+    expect(((await calls[2]) as Error).message).toMatch(/busy: 2 calls in flight/);
+    expect(worker.posted).toBe(2);
+    expect(s.inFlight()).toBe(2);
+    worker.emit('exit', 1);
+    for (const c of calls.slice(0, 2)) expect(await c).toBeInstanceOf(StoreUnavailableError);
+    await expect(s.countMessages()).rejects.toThrow(/worker exited \(code 1\)/);
+  });
 });

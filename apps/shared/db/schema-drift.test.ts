@@ -7,8 +7,7 @@ import { mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync, cpSync } f
 import { tmpdir } from 'node:os';
 import { join, resolve, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { PGlite } from '@electric-sql/pglite';
-import { diffMigrationsToSchema, prismaEngineDeploy } from './schema-diff';
+import { diffMigrationsToSchema, freshPglite, prismaEngineDeploy } from './schema-diff';
 import { applyMigrations, readMigrations } from './migrations';
 import { pgliteRunner } from './sql-runners';
 
@@ -20,13 +19,13 @@ describe('schema drift', () => {
   }, 120_000);
 
   it('a database migrated by db:migrate is up to date for Prisma\'s own engine (what `prisma migrate deploy` runs)', async () => {
-    const db = new PGlite();
+    const db = await freshPglite();
     try {
       const migrations = join(root, 'prisma/migrations');
       expect((await applyMigrations(pgliteRunner(db), readMigrations(migrations))).applied.length).toBeGreaterThan(0);
       expect(await prismaEngineDeploy(db, migrations, join(root, 'prisma/schema.prisma'))).toEqual([]);
       // And the reverse: what the engine records, our runner accepts as applied.
-      const fresh = new PGlite();
+      const fresh = await freshPglite();
       try {
         expect(await prismaEngineDeploy(fresh, migrations, join(root, 'prisma/schema.prisma'))).toEqual(readMigrations(migrations).map((m) => m.name));
         expect(await applyMigrations(pgliteRunner(fresh), readMigrations(migrations))).toMatchObject({ applied: [], checksumMismatch: [] });

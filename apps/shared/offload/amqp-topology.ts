@@ -27,9 +27,14 @@ export interface AmqpTopology {
   deadQueue: string;
   /** Redeliveries of one pack before RabbitMQ dead-letters it (quorum `x-delivery-limit`). */
   deliveryLimit: number;
-  /** Push entries kept when nobody consumes the push queue (oldest dropped, dead-lettered). */
+  /**
+   * Push queue bounds, in packs and bytes (until a push consumer drains it, it would grow
+   * forever): the oldest packs are dropped and dead-lettered (x-death reason "maxlen").
+   */
   pushMaxLength: number;
+  pushMaxBytes: number;
   deadMaxLength: number;
+  deadMaxBytes: number;
 }
 
 export const defaultTopology: AmqpTopology = {
@@ -40,14 +45,16 @@ export const defaultTopology: AmqpTopology = {
   deadQueue: 'stompbox.dead',
   deliveryLimit: 20,
   pushMaxLength: 100_000,
+  pushMaxBytes: 64 * 1024 * 1024,
   deadMaxLength: 1_000_000,
+  deadMaxBytes: 256 * 1024 * 1024,
 };
 
 export async function declareTopology(ch: Channel, t: AmqpTopology): Promise<void> {
   await ch.assertExchange(t.deadExchange, 'fanout', { durable: true });
   await ch.assertQueue(t.deadQueue, {
     durable: true,
-    arguments: { 'x-queue-type': 'quorum', 'x-max-length': t.deadMaxLength },
+    arguments: { 'x-queue-type': 'quorum', 'x-max-length': t.deadMaxLength, 'x-max-length-bytes': t.deadMaxBytes },
   });
   await ch.bindQueue(t.deadQueue, t.deadExchange, '');
   await ch.assertExchange(t.exchange, 'direct', { durable: true });
@@ -63,6 +70,7 @@ export async function declareTopology(ch: Channel, t: AmqpTopology): Promise<voi
       'x-dead-letter-exchange': t.deadExchange,
       'x-delivery-limit': t.deliveryLimit,
       'x-max-length': t.pushMaxLength,
+      'x-max-length-bytes': t.pushMaxBytes,
     },
   });
   await ch.bindQueue(t.pushQueue, t.exchange, PACK_ROUTING_KEY);

@@ -129,6 +129,14 @@ describe('PackingOffload', () => {
     const q = slow.off.publish(slow.make());
     await expect(q).rejects.toThrow(/within 100 ms/);
     expect(slow.off.depth()).toBe(0);
+    // Sent but never confirmed (a blocked backend): also failed; a late confirm is ignored.
+    slow.t.restore();
+    const r = slow.off.publish(slow.make());
+    await tick();
+    expect(slow.t.sent.length).toBe(1);
+    await expect(r).rejects.toThrow(/within 100 ms/);
+    slow.t.confirmAll();
+    expect(slow.off.depth()).toBe(0);
   });
 
   it('close waits for outstanding confirms, then fails what is left and refuses new messages', async () => {

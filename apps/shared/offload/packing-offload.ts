@@ -8,8 +8,8 @@
  * Bounds (never silent loss, never unbounded memory):
  * - at most `maxPending` messages / `maxPendingBytes` bytes accepted and not yet confirmed;
  *   beyond that `publish` throws OffloadFullError synchronously and the broker answers ERROR;
- * - a pack not confirmed within `timeoutMs` of being sealed is failed (its senders get an
- *   error instead of waiting forever while the backend is down).
+ * - a pack not confirmed within `timeoutMs` of being sealed is failed, buffered or in flight
+ *   (its senders get an error instead of waiting forever while the backend is down or blocked).
  * Packs whose connection dropped before their confirm come back from the transport and are
  * sent again first, in order: a duplicate may reach the queue, never a gap; the consumer's
  * insert is idempotent on the message id.
@@ -86,8 +86,8 @@ export class PackingOffload implements Offload {
   readonly kind: string;
   private open: PackState = { msgs: [], waiters: [], bytes: 0 };
   private readonly queue: SealedPack[] = [];
-  /** Waiters and byte sizes of every sealed, unsettled pack, by seq. */
-  private readonly unsettled = new Map<number, { waiters: Waiter[]; bytes: number }>();
+  /** Every sealed, unsettled pack by seq (Map order = seal order, oldest first). */
+  private readonly unsettled = new Map<number, { waiters: Waiter[]; bytes: number; count: number; sealedAt: number }>();
   private seq = 0;
   private pendingCount = 0;
   private pendingBytes = 0;
@@ -217,7 +217,7 @@ export class PackingOffload implements Offload {
       sealedAt: Date.now(),
       attempts: 0,
     };
-    this.unsettled.set(seq, { waiters: p.waiters, bytes: p.bytes });
+    this.unsettled.set(seq, { waiters: p.waiters, bytes: p.bytes, count: pack.count, sealedAt: pack.sealedAt });
     this.mPackSize.observe({ kind: this.kind }, pack.count);
     this.queue.push(pack);
     this.pump();
@@ -274,18 +274,23 @@ export class PackingOffload implements Offload {
     }
   }
 
-  /** Fail packs waiting longer than timeoutMs (backend down): oldest are at the queue head. */
+  /**
+   * Fail packs not confirmed within timeoutMs of sealing, whether still buffered (backend down)
+   * or sent and unconfirmed (backend blocked): senders get an error instead of waiting forever.
+   * A confirm arriving later is ignored (the message may still be stored: at least once).
+   */
   private sweep(): void {
     const limit = Date.now() - this.opts.timeoutMs;
     let failed = 0;
-    while (this.queue.length > 0 && this.queue[0].sealedAt < limit) {
-      const pack = this.queue.shift()!;
-      if (!this.unsettled.has(pack.seq)) continue;
-      this.fail(pack.seq, pack.count, new Error(`offload could not confirm the message within ${this.opts.timeoutMs} ms`));
-      failed += pack.count;
+    for (const [seq, u] of this.unsettled) {
+      if (u.sealedAt >= limit) break;
+      this.fail(seq, u.count, new Error(`offload could not confirm the message within ${this.opts.timeoutMs} ms`));
+      failed += u.count;
     }
+    // Buffered packs that failed are dropped from the head (the queue is in seal order).
+    while (this.queue.length > 0 && !this.unsettled.has(this.queue[0].seq)) this.queue.shift();
     if (failed > 0) {
-      this.logger.error({ failed, kind: this.kind }, 'offload timed out messages while the backend was unavailable');
+      this.logger.error({ failed, kind: this.kind }, 'offload timed out messages while the backend was unavailable or blocked');
       this.afterSettle();
     }
     this.updateGauges();

@@ -13,7 +13,9 @@ export function topologyFrom(c: Config): AmqpTopology {
     deadQueue: c.AMQP_DEAD_QUEUE,
     deliveryLimit: c.AMQP_DELIVERY_LIMIT,
     pushMaxLength: c.AMQP_PUSH_MAX_LENGTH,
+    pushMaxBytes: c.AMQP_PUSH_MAX_BYTES,
     deadMaxLength: c.AMQP_DEAD_MAX_LENGTH,
+    deadMaxBytes: c.AMQP_DEAD_MAX_BYTES,
   };
 }
 

@@ -87,13 +87,14 @@ function deadLettersRoute(dead: MemoryDeadLetters): HttpRoute {
 }
 
 /** The recent cache chosen by REDIS_URL (null when RECENT_CACHE_SIZE is 0). */
-function recentCacheFor(c: Config): RecentCache | null {
+export function recentCacheFor(c: Config): RecentCache | null {
   if (c.RECENT_CACHE_SIZE === 0) return null;
   return c.REDIS_URL
     ? new RedisRecentCache({ url: c.REDIS_URL, keyPrefix: c.RECENT_CACHE_PREFIX, size: c.RECENT_CACHE_SIZE, ttlSeconds: c.RECENT_CACHE_TTL_S })
     : new MemoryRecentCache(c.RECENT_CACHE_SIZE, 100_000);
 }
 
+/** The stream buffer chosen by REDIS_URL. */
 export function streamFor(c: Config): PackStream {
   return c.REDIS_URL ? new RedisPackStream({ url: c.REDIS_URL, key: c.STREAM_KEY, group: c.STREAM_GROUP }) : new MemoryPackStream();
 }

@@ -54,3 +54,15 @@ export async function countRows(url: string, nodeId: string): Promise<number> {
     await c.end().catch(() => undefined);
   }
 }
+
+/** Rows per sender of one node. */
+export async function sendersOf(url: string, nodeId: string): Promise<Record<string, number>> {
+  const c = new pg.Client({ connectionString: url });
+  await c.connect();
+  try {
+    const r = await c.query<{ sender_id: string; n: string }>('SELECT sender_id, count(*) AS n FROM messages WHERE node_id = $1 GROUP BY sender_id', [nodeId]);
+    return Object.fromEntries(r.rows.map((x) => [x.sender_id, Number(x.n)]));
+  } finally {
+    await c.end();
+  }
+}
