@@ -8,6 +8,15 @@ import type { Logger } from './shared/logger';
 import { startPipeline } from './shared/pipeline/pipeline';
 import { startBroker, type BrokerHandle } from './broker/broker';
 import type { HttpRoute } from './broker/http/router';
+import { historyRoutes, roomRoutes, type MessageStore } from './shared/db/index';
+
+/**
+ * The REST API the store serves (DESIGN.md "broker"): history pages, and rooms, members
+ * and device tokens (loopback only until authentication exists).
+ */
+export function storeRoutes(store: MessageStore): HttpRoute[] {
+  return [...historyRoutes(store), ...roomRoutes(store)];
+}
 
 /** Start pipeline then broker; returns a handle whose close() drains both in order. */
 export async function startAllInOne(config: Config, logger: Logger, extraRoutes: HttpRoute[] = []): Promise<BrokerHandle> {
@@ -19,7 +28,7 @@ export async function startAllInOne(config: Config, logger: Logger, extraRoutes:
     registry,
     offload: pipeline.offload,
     history: pipeline.history,
-    routes: [...pipeline.routes, ...extraRoutes],
+    routes: [...pipeline.routes, ...storeRoutes(pipeline.store), ...extraRoutes],
   });
   const closeBroker = broker.close;
   let closing: Promise<void> | null = null;

@@ -11,6 +11,7 @@ import { createLogger } from '../shared/logger';
 import { createBrokerPipeline } from '../shared/pipeline/pipeline';
 import { exitOnSignals, loadConfigOrExit, runMain } from '../shared/process';
 import { demoRoutes } from '../demo/routes';
+import { storeRoutes } from '../all-in-one';
 import { startBroker } from './broker';
 
 runMain(async () => {
@@ -20,7 +21,7 @@ runMain(async () => {
   const registry = new Registry();
   const side = config.AMQP_URL ? await createBrokerPipeline({ config, logger, registry }) : null;
   if (!side) logger.warn('AMQP_URL is not set: messages are routed but NOT persisted (run `npm start` for broker + consumer in one process)');
-  const routes = demoRoutes(undefined, { wsPath: config.WS_PATH, roomTemplate: config.ROOM_TEMPLATE });
+  const routes = [...(side ? storeRoutes(side.store) : []), ...demoRoutes(undefined, { wsPath: config.WS_PATH, roomTemplate: config.ROOM_TEMPLATE })];
   const broker = await startBroker({ config, logger, registry, offload: side?.offload, history: side?.history, routes });
   exitOnSignals(async () => {
     await broker.close(); // stops accepting, closes clients, then the offload after its confirms

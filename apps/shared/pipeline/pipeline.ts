@@ -152,6 +152,8 @@ export async function startPipeline(deps: PipelineDeps): Promise<Pipeline> {
 export interface BrokerPipeline {
   offload: Offload;
   history: HistorySource;
+  /** The store history falls back to (also serves the broker's REST API). */
+  store: MessageStore;
   close(): Promise<void>;
 }
 
@@ -173,6 +175,7 @@ export async function createBrokerPipeline(deps: PipelineDeps): Promise<BrokerPi
   return {
     offload,
     history: new CachedHistory(cache, store, c.HISTORY_MAX || 1, log),
+    store,
     close: async () => {
       await offload.close();
       await cache?.close();

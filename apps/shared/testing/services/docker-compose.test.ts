@@ -31,9 +31,21 @@ interface Service {
 const services = compose.services;
 const appServices = Object.entries(services).filter(([, s]) => s.build !== undefined);
 const env = (s: Service) => Object.fromEntries(Object.entries(s.environment ?? {}).map(([k, v]) => [k, String(v)]));
+/**
+ * Commands are `node [flags] --import tsx <entry.ts>` (npm would not pass SIGTERM on); the npm
+ * script they stand for is the one whose command runs the same entry file.
+ */
+const entry = (s: Service) => {
+  const c = s.command ?? [];
+  expect(c[0]).toBe('node');
+  expect(c.slice(-3, -1)).toEqual(['--import', 'tsx']);
+  return c.at(-1)!;
+};
 const npmScript = (s: Service) => {
-  expect(s.command?.slice(0, 2)).toEqual(['npm', 'run']);
-  return s.command![2];
+  const file = entry(s);
+  const names = Object.entries(scripts).filter(([, cmd]) => cmd.split(/\s+/).includes(file)).map(([n]) => n);
+  expect(names.length, `no npm script runs ${file}`).toBeGreaterThan(0);
+  return names.sort((a, b) => a.length - b.length)[0];
 };
 
 describe('docker-compose.yml', () => {
@@ -56,8 +68,15 @@ describe('docker-compose.yml', () => {
     }
   });
 
-  it('runs only npm scripts that exist', () => {
-    for (const [name, s] of appServices) expect(scripts[npmScript(s)], `${name}: npm run ${npmScript(s)}`).toBeDefined();
+  it('runs entry files that exist, each the same command line as its npm script (node flags included)', () => {
+    for (const [name, s] of appServices) {
+      const file = entry(s);
+      expect(existsSync(join(root, file)), `${name}: ${file}`).toBe(true);
+      const script = scripts[npmScript(s)].split(/\s+/);
+      // `tsx [node flags] file` in package.json = `node [node flags] --import tsx file` here.
+      const flags = script.slice(script.indexOf('tsx') + 1, script.indexOf(file));
+      expect(s.command, name).toEqual(['node', ...flags, '--import', 'tsx', file]);
+    }
   });
 
   it('points every URL at a service of this file, with the credentials that service is given', () => {

@@ -1,6 +1,6 @@
 /** ServiceHandle for a server the harness runs itself (see service-handle.ts). */
 import { rmSync, readFileSync, existsSync } from 'node:fs';
-import type { GroupProcess } from './process-group';
+import { trackDir, untrackDir, type GroupProcess } from './process-group';
 import type { ServiceHandle } from './service-handle';
 
 export interface ServiceDriver {
@@ -26,7 +26,9 @@ export class ManagedService implements ServiceHandle {
   private proc: GroupProcess | null = null;
   private stopped = false;
 
-  constructor(private readonly d: ServiceDriver) {}
+  constructor(private readonly d: ServiceDriver) {
+    trackDir(d.dir);
+  }
 
   get name() {
     return this.d.name;
@@ -91,6 +93,7 @@ export class ManagedService implements ServiceHandle {
       await this.d.onStop?.();
     } finally {
       rmSync(this.d.dir, { recursive: true, force: true });
+      untrackDir(this.d.dir);
     }
   }
 }

@@ -2,27 +2,53 @@
  * Child processes for test services. Each service runs in its own process group (spawned
  * detached), so signals reach the server and every helper it forks (Postgres backends,
  * Erlang's port programs) and nothing is left behind. Processes are only ever signalled by
- * their own group id, never by name. Groups still alive when the test process exits are
- * SIGKILLed from an 'exit' hook.
+ * their own group id, never by name. Groups still alive when the test process exits (or is
+ * ended by SIGTERM/SIGINT/SIGHUP) are SIGKILLed.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { openSync, closeSync } from 'node:fs';
+import { openSync, closeSync, rmSync } from 'node:fs';
 
 const live = new Set<number>();
+/** Temp dirs of services still in use: deleted too when the process ends without stop(). */
+const dirs = new Set<string>();
 let hooked = false;
+
+export function trackDir(dir: string): void {
+  hookExit();
+  dirs.add(dir);
+}
+export function untrackDir(dir: string): void {
+  dirs.delete(dir);
+}
+
+function killAllGroups(): void {
+  for (const pgid of live) {
+    try {
+      process.kill(-pgid, 'SIGKILL');
+    } catch {
+      /* already gone */
+    }
+  }
+  live.clear();
+  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+  dirs.clear();
+}
 
 function hookExit(): void {
   if (hooked) return;
   hooked = true;
-  process.on('exit', () => {
-    for (const pgid of live) {
-      try {
-        process.kill(-pgid, 'SIGKILL');
-      } catch {
-        /* already gone */
-      }
-    }
-  });
+  process.on('exit', killAllGroups);
+  // A test runner ends a worker with SIGTERM (e.g. after a timeout), which skips 'exit' hooks.
+  // Kill our servers, then let the signal do what it would have done: re-raise it when nobody
+  // else listens (default action: terminate), else leave it to the other listeners.
+  for (const sig of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) {
+    const onSignal = () => {
+      killAllGroups();
+      process.removeListener(sig, onSignal);
+      if (process.listenerCount(sig) === 0) process.kill(process.pid, sig);
+    };
+    process.on(sig, onSignal);
+  }
 }
 
 export interface SpawnOptions {

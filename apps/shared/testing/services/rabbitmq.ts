@@ -16,6 +16,10 @@
  * enabled unless asked (each adds ~0.5-1 s; management more). Feeding the config as Erlang
  * arguments instead of rabbitmq.conf made no measurable difference. The start script's
  * +sbwt none flags stay, so an idle broker does not spin on the shared cores.
+ * Caveat seen here with 3.10.8: a quorum queue declared on a fresh node that is then killed
+ * (kill()) before it ever shut down cleanly came back unusable (basic.get timed out for 4+
+ * minutes; two Ra server dirs for one queue). After one graceful restart()/halt(), kill -9 and
+ * start recover normally. Fault tests should kill RabbitMQ only after such a restart.
  * TEST_AMQP_URL names an existing server instead.
  */
 import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
