@@ -8,9 +8,9 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { connect } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { freePort } from '../../shared/testing/services/ports';
+import { portOpen } from '../../shared/port-open';
 
 export interface ChildService {
   name: string;
@@ -36,16 +36,6 @@ for (const sig of ['SIGTERM', 'SIGINT'] as const) {
   });
 }
 
-function portOpen(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = connect({ port, host: '127.0.0.1' });
-    s.once('connect', () => {
-      s.destroy();
-      resolve(true);
-    });
-    s.once('error', () => resolve(false));
-  });
-}
 
 /** Extra V8/Node flags for the servers under test, e.g. BENCH_NODE_FLAGS="--max-semi-space-size=64". */
 function nodeFlags(): string[] {

@@ -97,3 +97,14 @@ export class ManagedService implements ServiceHandle {
     }
   }
 }
+
+/** Start a new service; if that fails, stop it (freeing ports, processes, temp dir) and rethrow. */
+export async function startOrDiscard<T extends ManagedService>(svc: T): Promise<T> {
+  try {
+    await svc.start();
+  } catch (err) {
+    await svc.stop().catch(() => {});
+    throw err;
+  }
+  return svc;
+}

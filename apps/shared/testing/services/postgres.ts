@@ -17,7 +17,7 @@ import pg from 'pg';
 import { postgresBinaries } from './binaries';
 import { freePort, retryOnPortClash } from './ports';
 import { GroupProcess, waitUntil } from './process-group';
-import { ManagedService } from './managed-service';
+import { ManagedService, startOrDiscard } from './managed-service';
 import { ExternalServiceError, type ServiceHandle } from './service-handle';
 
 export interface PostgresOptions {
@@ -131,13 +131,7 @@ async function startOwnPostgres(opts: PostgresOptions): Promise<ServiceHandle> {
       }
     },
   });
-  try {
-    await svc.start();
-  } catch (err) {
-    await svc.stop().catch(() => {});
-    throw err;
-  }
-  return svc;
+  return startOrDiscard(svc);
 }
 
 async function externalPostgres(serverUrl: string, opts: PostgresOptions): Promise<ServiceHandle> {

@@ -30,8 +30,9 @@ import { randomBytes } from 'node:crypto';
 import { rabbitBinaries } from './binaries';
 import { freePorts, retryOnPortClash } from './ports';
 import { GroupProcess, waitUntil } from './process-group';
-import { ManagedService } from './managed-service';
+import { ManagedService, startOrDiscard } from './managed-service';
 import { ExternalServiceError, type ServiceHandle } from './service-handle';
+import { portOpen } from '../../port-open';
 
 export type RabbitPlugin = 'rabbitmq_stomp' | 'rabbitmq_web_stomp' | 'rabbitmq_management';
 
@@ -153,12 +154,7 @@ async function startOwnRabbitMQ(opts: RabbitOptions): Promise<RabbitHandle> {
     },
     onStop: () => epmd.terminate('SIGTERM', 5_000),
   });
-  try {
-    await svc.start();
-  } catch (err) {
-    await svc.stop().catch(() => {});
-    throw err;
-  }
+  await startOrDiscard(svc);
   return Object.assign(svc, {
     stompPort: plugins.includes('rabbitmq_stomp') ? stompPort : undefined,
     webStompUrl: plugins.includes('rabbitmq_web_stomp') ? `ws://127.0.0.1:${webStompPort}/ws` : undefined,
@@ -166,13 +162,3 @@ async function startOwnRabbitMQ(opts: RabbitOptions): Promise<RabbitHandle> {
   });
 }
 
-function portOpen(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = connect({ port, host: '127.0.0.1' });
-    s.once('connect', () => {
-      s.destroy();
-      resolve(true);
-    });
-    s.once('error', () => resolve(false));
-  });
-}

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { redisServerBinary } from './binaries';
 import { freePort, retryOnPortClash } from './ports';
 import { GroupProcess, waitUntil } from './process-group';
-import { ManagedService } from './managed-service';
+import { ManagedService, startOrDiscard } from './managed-service';
 import { ExternalServiceError, type ServiceHandle } from './service-handle';
 
 export interface RedisOptions {
@@ -88,11 +88,5 @@ async function startOwnRedis(opts: RedisOptions): Promise<ServiceHandle> {
     waitReady: (proc): Promise<void> =>
       waitUntil('redis', () => redisPing(port), { timeoutMs: opts.startTimeoutMs ?? 20_000, intervalMs: 20, proc, logTail: (): string => svc.logTail() }),
   });
-  try {
-    await svc.start();
-  } catch (err) {
-    await svc.stop().catch(() => {});
-    throw err;
-  }
-  return svc;
+  return startOrDiscard(svc);
 }
