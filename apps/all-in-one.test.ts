@@ -63,6 +63,13 @@ describe('npm start (embedded default)', () => {
     expect(page.messages[0].senderId).toBe('alice');
     const bad = await fetch(`${first.http}/api/rooms/lobby/messages?limit=abc`);
     expect(bad.status).toBe(400);
+    // development mode: the room and its sender were created on first use, sender as member
+    await expect
+      .poll(async () => {
+        const res = await fetch(`${first.http}/api/rooms/lobby/members`);
+        return res.status === 200 ? JSON.stringify(await res.json()) : `HTTP ${res.status}`;
+      }, { timeout: 10_000, interval: 200 })
+      .toContain('alice');
 
     c.send(frame('DISCONNECT', { receipt: 'bye' }));
     await c.closed;

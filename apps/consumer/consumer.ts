@@ -19,6 +19,7 @@ import { consumerMetrics } from './consumer-metrics';
 import type { PackStream } from './pack-stream';
 import type { RecentCache } from './recent-cache';
 import { StreamWriter } from './writer';
+import { FirstUseDirectory } from './first-use';
 
 export interface ConsumerOptions {
   maxStreamEntries: number;
@@ -31,6 +32,8 @@ export interface ConsumerOptions {
   drainTimeoutMs: number;
   /** Prefix of this process's writer names in the consumer group (default host-pid). */
   writerNamePrefix?: string;
+  /** Development mode: create rooms and users on first use, sender as member (issue 4 item 5). */
+  createOnFirstUse?: boolean;
 }
 
 export interface ConsumerParts {
@@ -68,13 +71,14 @@ export async function startConsumer(parts: ConsumerParts, opts: ConsumerOptions,
     batchPacks: opts.bridgeBatchPacks,
   }, logger, m);
   const prefix = opts.writerNamePrefix ?? `${hostname()}-${process.pid}`;
+  const firstUse = opts.createOnFirstUse ? new FirstUseDirectory(parts.store, logger) : null;
   const writers = Array.from({ length: opts.writerConcurrency }, (_, i) =>
     new StreamWriter(`${prefix}-${i}`, parts.stream, parts.store, parts.deadLetters, {
       batchPacks: opts.writerBatchPacks,
       blockMs: opts.writerBlockMs,
       claimIdleMs: opts.claimIdleMs,
       claimEveryMs: opts.claimEveryMs,
-    }, logger, m),
+    }, logger, m, firstUse),
   );
   for (const w of writers) w.start();
   await bridge.start();

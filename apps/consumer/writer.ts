@@ -19,6 +19,7 @@ import type { OutboundMessage } from '../shared/offload/offload';
 import { decodePack, encodePack } from '../shared/offload/pack-codec';
 import type { DeadLetterSink } from '../shared/pipeline/pack-source';
 import type { ConsumerMetrics } from './consumer-metrics';
+import type { FirstUseDirectory } from './first-use';
 import type { PackStream, StreamEntry } from './pack-stream';
 
 export interface WriterOptions {
@@ -45,6 +46,7 @@ export class StreamWriter {
     private readonly opts: WriterOptions,
     private readonly logger: Logger,
     private readonly m: ConsumerMetrics,
+    private readonly firstUse: FirstUseDirectory | null = null,
   ) {}
 
   start(): void {
@@ -126,6 +128,7 @@ export class StreamWriter {
         const now = Date.now();
         for (const m of msgs) this.m.lagSeconds.observe(Math.max(0, now - m.sentAt) / 1000);
         if (res.rejected.length > 0) await this.deadLetterRejected(msgs, res.rejected);
+        if (this.firstUse) await this.firstUse.note(msgs);
         if (failures > 0) this.logger.info({ writer: this.name, failures }, 'database writes resumed');
         return true;
       } catch (err) {

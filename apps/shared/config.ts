@@ -116,6 +116,8 @@ export const configSchema = z.object({
 
   // --- access (no auth configured: loopback only, DESIGN.md "Identity and access") ---
   ALLOW_REMOTE_WITHOUT_AUTH: bool(false),
+  /** Development mode: the consumer creates rooms and users named by SENDs on first use. */
+  CREATE_ON_FIRST_USE: bool(true),
 
   // --- shutdown ---
   DRAIN_TIMEOUT_MS: int(10_000, 0),

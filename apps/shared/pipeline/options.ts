@@ -41,5 +41,6 @@ export function consumerFrom(c: Config): ConsumerOptions {
     claimIdleMs: c.WRITER_CLAIM_IDLE_MS,
     claimEveryMs: Math.max(500, Math.min(5_000, Math.floor(c.WRITER_CLAIM_IDLE_MS / 2))),
     drainTimeoutMs: c.DRAIN_TIMEOUT_MS,
+    createOnFirstUse: c.CREATE_ON_FIRST_USE,
   };
 }
