@@ -15,8 +15,8 @@
  * connection must close) and further pushes throw the same error.
  */
 import { StompProtocolError } from './errors';
-import { escapeModeFor, unescapeHeader } from './escape';
-import { type Frame, type Headers, type StompVersion } from './frame';
+import { escapeModeFor, unescapeHeader, type EscapeMode } from './escape';
+import { CLIENT_COMMANDS, SERVER_COMMANDS, type Frame, type Headers, type StompVersion } from './frame';
 
 export interface ParserLimits {
   /** Whole frame (command + headers + body) in bytes. */
@@ -54,6 +54,8 @@ const enum State {
 }
 
 const COMMAND_RE = /^[A-Z]{1,32}$/;
+/** Every command of the spec: a Set lookup before the general pattern. */
+const KNOWN_COMMANDS = new Set<string>([...CLIENT_COMMANDS, ...SERVER_COMMANDS]);
 
 export class StompParser {
   limits: ParserLimits;
@@ -75,6 +77,8 @@ export class StompParser {
   /** Content-length body complete, waiting for its NUL terminator. */
   private awaitingNul = false;
   private failed: StompProtocolError | null = null;
+  /** Escape rules of the frame being read (fixed by its command and the version). */
+  private mode: EscapeMode = '1.2';
 
   constructor(opts: ParserOptions) {
     this.limits = {
@@ -127,36 +131,49 @@ export class StompParser {
         continue;
       }
       // Command and header states read whole lines.
-      if (this.state === State.Command && this.partialLine === null) {
-        // Fast path for heart-beats between frames.
-        const b = chunk[i];
-        if (b === LF) {
-          i++;
-          this.onHeartbeat();
-          continue;
+      if (this.partialLine === null) {
+        if (this.state === State.Command) {
+          // Fast path for heart-beats between frames.
+          const b = chunk[i];
+          if (b === LF) {
+            i++;
+            this.onHeartbeat();
+            continue;
+          }
+          if (b === CR && i + 1 < len && chunk[i + 1] === LF) {
+            i += 2;
+            this.onHeartbeat();
+            continue;
+          }
         }
-        if (b === CR && i + 1 < len && chunk[i + 1] === LF) {
-          i += 2;
-          this.onHeartbeat();
-          continue;
+        const nl = chunk.indexOf(LF, i);
+        if (nl < 0) {
+          this.holdPartial(chunk, i, len);
+          return;
         }
+        // The line is read in place (no copy) when it lies within this chunk.
+        this.onLine(chunk, i, nl > i && chunk[nl - 1] === CR ? nl - 1 : nl, nl + 1 - i);
+        i = nl + 1;
+        continue;
       }
       const nl = chunk.indexOf(LF, i);
       if (nl < 0) {
         this.holdPartial(chunk, i, len);
         return;
       }
-      let line: Buffer;
-      if (this.partialLine) {
-        line = Buffer.concat([this.partialLine, chunk.subarray(i, nl)]);
-        this.partialLine = null;
-      } else line = chunk.subarray(i, nl);
-      const consumed = nl + 1 - i;
+      const line = Buffer.concat([this.partialLine, chunk.subarray(i, nl)]);
+      this.partialLine = null;
+      const end = line.length > 0 && line[line.length - 1] === CR ? line.length - 1 : line.length;
+      this.onLine(line, 0, end, line.length + 1);
       i = nl + 1;
-      this.checkLine(line.length);
-      if (this.state === State.Command) this.onCommandLine(line, consumed);
-      else this.onHeaderLine(line, consumed);
     }
+  }
+
+  /** One command or header line: bytes [start, end) of `buf`, EOL excluded; `consumed` counts the EOL. */
+  private onLine(buf: Buffer, start: number, end: number, consumed: number): void {
+    this.checkLine(end - start);
+    if (this.state === State.Command) this.onCommandLine(buf, start, end, consumed);
+    else this.onHeaderLine(buf, start, end, consumed);
   }
 
   private holdPartial(chunk: Buffer, from: number, to: number): void {
@@ -183,45 +200,47 @@ export class StompParser {
     }
   }
 
-  private onCommandLine(raw: Buffer, consumed: number): void {
-    const line = stripCR(raw);
-    if (line.length === 0) {
+  private onCommandLine(buf: Buffer, start: number, end: number, consumed: number): void {
+    if (end === start) {
       // A lone CR LF that arrived split across chunks: still a heart-beat.
       this.onHeartbeat();
       return;
     }
-    const command = line.toString('latin1');
-    if (!COMMAND_RE.test(command)) {
+    const command = buf.toString('latin1', start, end);
+    if (!KNOWN_COMMANDS.has(command) && !COMMAND_RE.test(command)) {
       throw new StompProtocolError('bad-command', `not a STOMP command: "${printable(command)}"`);
     }
     this.command = command;
+    this.mode = escapeModeFor(this.version, command);
     this.headers = Object.create(null);
     this.headerCount = 0;
     this.frameBytes = consumed;
     this.state = State.Headers;
   }
 
-  private onHeaderLine(raw: Buffer, consumed: number): void {
+  private onHeaderLine(buf: Buffer, start: number, end: number, consumed: number): void {
     this.frameBytes += consumed;
-    const line = stripCR(raw);
-    if (line.length === 0) {
+    if (end === start) {
       this.startBody();
       return;
     }
     if (++this.headerCount > this.limits.maxHeaders) {
       throw new StompProtocolError('too-many-headers', `more than ${this.limits.maxHeaders} headers in one frame`);
     }
-    const colon = line.indexOf(COLON);
+    // One decode per line; name and value are string slices of it.
+    const line = buf.toString('utf8', start, end);
+    const colon = line.indexOf(':');
     if (colon <= 0) {
       throw new StompProtocolError(
         'bad-header',
-        colon === 0 ? 'header with an empty name' : `header line without a colon: "${printable(line.toString('utf8', 0, 64))}"`,
+        colon === 0 ? 'header with an empty name' : `header line without a colon: "${printable(line.slice(0, 64))}"`,
       );
     }
-    const mode = escapeModeFor(this.version, this.command);
-    const name = unescapeHeader(line.toString('utf8', 0, colon), mode);
-    if (name in this.headers) return; // first value wins (1.2 "Repeated Header Entries")
-    this.headers[name] = unescapeHeader(line.toString('utf8', colon + 1), mode);
+    const mode = this.mode;
+    const name = mode === 'none' ? line.slice(0, colon) : unescapeHeader(line.slice(0, colon), mode);
+    if (this.headers[name] !== undefined) return; // first value wins (1.2 "Repeated Header Entries")
+    const raw = line.slice(colon + 1);
+    this.headers[name] = mode === 'none' ? raw : unescapeHeader(raw, mode);
   }
 
   private startBody(): void {
@@ -322,10 +341,6 @@ export class StompParser {
 }
 
 const EMPTY = Buffer.alloc(0);
-
-function stripCR(line: Buffer): Buffer {
-  return line.length > 0 && line[line.length - 1] === CR ? line.subarray(0, line.length - 1) : line;
-}
 
 function printable(s: string): string {
   return s.slice(0, 40).replace(/[^\x20-\x7e]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
