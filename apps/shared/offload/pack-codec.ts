@@ -177,7 +177,8 @@ class Reader {
  * unless `copyBodies` is false (the caller drops the pack and its messages together).
  * Throws PackDecodeError on anything malformed.
  */
-export function decodePack(buf: Buffer, copyBodies = true): OutboundMessage[] {
+/** Check a pack's magic and version and read its message count; the reader is left after it. */
+function openPack(buf: Buffer): { r: Reader; count: number } {
   if (!Buffer.isBuffer(buf)) throw new PackDecodeError('not a buffer');
   if (buf.length < 4 || buf[0] !== MAGIC0 || buf[1] !== MAGIC1) throw new PackDecodeError('bad magic');
   if (buf[2] !== PACK_VERSION) throw new PackDecodeError(`unsupported version ${buf[2]}`);
@@ -186,6 +187,11 @@ export function decodePack(buf: Buffer, copyBodies = true): OutboundMessage[] {
   const count = r.varint('count');
   // Every message takes at least 15 bytes: refuse absurd counts before allocating.
   if (count * 15 > buf.length) throw new PackDecodeError(`count ${count} exceeds pack size`);
+  return { r, count };
+}
+
+export function decodePack(buf: Buffer, copyBodies = true): OutboundMessage[] {
+  const { r, count } = openPack(buf);
   const out: OutboundMessage[] = new Array(count);
   for (let i = 0; i < count; i++) {
     const id = r.str('id');
@@ -229,13 +235,7 @@ export interface PackedMessageRef {
  * cache. Throws PackDecodeError exactly when decodePack would.
  */
 export function scanPack(buf: Buffer): PackedMessageRef[] {
-  if (!Buffer.isBuffer(buf)) throw new PackDecodeError('not a buffer');
-  if (buf.length < 4 || buf[0] !== MAGIC0 || buf[1] !== MAGIC1) throw new PackDecodeError('bad magic');
-  if (buf[2] !== PACK_VERSION) throw new PackDecodeError(`unsupported version ${buf[2]}`);
-  const r = new Reader(buf);
-  r.pos = 3;
-  const count = r.varint('count');
-  if (count * 15 > buf.length) throw new PackDecodeError(`count ${count} exceeds pack size`);
+  const { r, count } = openPack(buf);
   const skip = (what: string) => {
     const n = r.varint(what);
     r.need(n, what);
