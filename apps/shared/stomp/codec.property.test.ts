@@ -22,7 +22,8 @@ const frameArb = fc.record({
 type Gen = { command: string; headers: [string, string][]; body: Uint8Array; lengthPrefixed: boolean };
 
 function encode(g: Gen): Buffer {
-  const headers: Record<string, string> = {};
+  // Null prototype: a generated header named "__proto__" must be a header, not a prototype.
+  const headers: Record<string, string> = Object.create(null);
   for (const [k, v] of g.headers) if (k !== 'content-length') headers[k] = v;
   let body = Buffer.from(g.body);
   if (g.lengthPrefixed) headers['content-length'] = String(body.length);
@@ -49,7 +50,7 @@ function parseChunks(chunks: Buffer[]): Frame[] {
   return frames;
 }
 
-const normalize = (f: Frame) => ({ command: f.command, headers: { ...f.headers }, body: f.body.toString('hex') });
+const normalize = (f: Frame) => ({ command: f.command, headers: Object.assign(Object.create(null) as Record<string, string>, f.headers), body: f.body.toString('hex') });
 
 describe('codec properties', () => {
   it('frames split at random points parse identically', () => {

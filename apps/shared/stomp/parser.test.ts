@@ -50,6 +50,12 @@ describe('StompParser', () => {
     expect(heartbeats).toBe(6);
   });
 
+  it('treats a header named __proto__ (or constructor) as an ordinary header', () => {
+    const { frames } = parseAll('SEND\n__proto__:x\nconstructor:y\n\n\0');
+    expect(Object.getOwnPropertyDescriptor(frames[0].headers, '__proto__')?.value).toBe('x');
+    expect(frames[0].headers.constructor).toBe('y');
+  });
+
   it('keeps the first of repeated headers', () => {
     const { frames } = parseAll('MESSAGE\nfoo:first\nfoo:second\n\n\0');
     expect(frames[0].headers.foo).toBe('first');
