@@ -92,6 +92,8 @@ export class Session implements SubscriptionOwner {
   private readonly ackIndex = new Map<string, { sub: Subscription; messageId: string }>();
   private ackSeq = 0;
   private readonly receipts: ReceiptQueue;
+  /** The last offload promise watched for failure (see `watch`). */
+  private watched: Promise<void> | null = null;
   /** Frames that arrived while an async authenticator ran. */
   private held: Frame[] = [];
 
@@ -112,6 +114,10 @@ export class Session implements SubscriptionOwner {
       this.held.push(frame);
       return;
     }
+    this.dispatch(frame);
+  }
+
+  private dispatch(frame: Frame): void {
     try {
       const handler = HANDLERS[frame.command];
       if (!handler) {
@@ -201,10 +207,7 @@ export class Session implements SubscriptionOwner {
         }
         const held = this.held;
         this.held = [];
-        for (const f of held) {
-          this.ctx.metrics.framesIn[f.command]--; // counted once already
-          this.handleFrame(f);
-        }
+        for (const f of held) if ((this.state as State) === 'connected') this.dispatch(f);
       },
       (e) => {
         if (this.state === 'closed') return;
@@ -221,8 +224,21 @@ export class Session implements SubscriptionOwner {
     const confirmed = this.publish(frame, destination);
     const receipt = frame.headers.receipt;
     if (receipt !== undefined) this.receipts.add(receipt, confirmed, (e) => this.offloadFailed(e, receipt));
-    else confirmed.catch((e) => this.offloadFailed(e));
+    else this.watch(confirmed);
   }
+
+  /**
+   * Fail the session if a receipt-less SEND is never confirmed. Offloads share one promise
+   * per pack (or one resolved promise), so watching each distinct promise once keeps the
+   * SEND path free of a handler allocation per message.
+   */
+  private watch(confirmed: Promise<void>): void {
+    if (confirmed === this.watched) return;
+    this.watched = confirmed;
+    confirmed.catch(this.onUnconfirmed);
+  }
+
+  private readonly onUnconfirmed = (e: unknown): void => this.offloadFailed(e);
 
   /** 1.2 "SUBSCRIBE"; prefetch-count as RabbitMQ's STOMP plugin defines it. */
   onSubscribe(frame: Frame): void {
@@ -293,7 +309,7 @@ export class Session implements SubscriptionOwner {
     const all = Promise.all(confirms).then(() => undefined);
     const receipt = frame.headers.receipt;
     if (receipt !== undefined) this.receipts.add(receipt, all, (e) => this.offloadFailed(e, receipt));
-    else all.catch((e) => this.offloadFailed(e));
+    else this.watch(all);
   }
 
   /** 1.2 "ABORT". */
@@ -319,12 +335,8 @@ export class Session implements SubscriptionOwner {
   /** Called by the router for each publication on a subscribed destination. */
   deliverTo(sub: Subscription, pub: Publication): void {
     if (sub.closed) return;
-    if (sub.gate) {
-      if (sub.gate.length >= this.ctx.limits.maxPendingPerSubscription) return this.slowConsumer(sub);
-      sub.gate.push(pub);
-      return;
-    }
-    this.deliverNow(sub, pub);
+    if (sub.gate) this.hold(sub, sub.gate, pub);
+    else this.deliverNow(sub, pub);
   }
 
   private deliverNow(sub: Subscription, pub: Publication): void {
@@ -332,12 +344,14 @@ export class Session implements SubscriptionOwner {
       this.writeMessage(pub, sub.header);
       return;
     }
-    if (sub.windowFull) {
-      if (sub.backlog.length >= this.ctx.limits.maxPendingPerSubscription) return this.slowConsumer(sub);
-      sub.backlog.push(pub);
-      return;
-    }
-    this.sendTracked(sub, pub);
+    if (sub.windowFull) this.hold(sub, sub.backlog, pub);
+    else this.sendTracked(sub, pub);
+  }
+
+  /** Park a message (history gate or prefetch backlog), bounded: past the limit the client is slow. */
+  private hold(sub: Subscription, list: Publication[], pub: Publication): void {
+    if (list.length >= this.ctx.limits.maxPendingPerSubscription) return this.slowConsumer(sub);
+    list.push(pub);
   }
 
   private sendTracked(sub: Subscription, pub: Publication): void {
@@ -443,21 +457,24 @@ export class Session implements SubscriptionOwner {
     let removed = 0;
     if (sub.ack === 'client') {
       for (const [mid, ackId] of sub.unacked) {
-        sub.unacked.delete(mid);
-        if (this.version === '1.2') this.ackIndex.delete(ackId);
+        this.forget(sub, mid, ackId);
         removed++;
         if (mid === messageId) break;
       }
     } else {
-      const ackId = sub.unacked.get(messageId)!;
-      sub.unacked.delete(messageId);
-      if (this.version === '1.2') this.ackIndex.delete(ackId);
+      this.forget(sub, messageId, sub.unacked.get(messageId)!);
       removed = 1;
     }
     // NACK on a topic: there is no queue to requeue into; the message is dropped for this
     // subscriber (it stays in the room's history) and counted (README "ACK and NACK").
     if (nack) this.ctx.metrics.nacks += removed;
     this.drainBacklog(sub);
+  }
+
+  /** Drop one delivered message from the pending ACK bookkeeping. */
+  private forget(sub: Subscription, messageId: string, ackId: string): void {
+    sub.unacked.delete(messageId);
+    if (this.version === '1.2') this.ackIndex.delete(ackId);
   }
 
   private drainBacklog(sub: Subscription): void {
@@ -532,7 +549,8 @@ export class Session implements SubscriptionOwner {
 
   private writeFrame(command: string, headers: Record<string, string>, body?: Buffer): void {
     this.ctx.metrics.frameOut(command);
-    this.io.write(encodeFrame(command, headers, body, command === 'ERROR' && this.state === 'awaiting-connect' ? '1.2' : this.version));
+    // Before CONNECT, `version` is still its 1.2 default: a pre-CONNECT ERROR is escaped as 1.2.
+    this.io.write(encodeFrame(command, headers, body, this.version));
   }
 }
 

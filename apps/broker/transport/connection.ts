@@ -36,6 +36,8 @@ export class Connection implements SessionIO {
    */
   private qFrames: (Buffer | MessageTemplate)[] = [];
   private qExtra: string[] = [];
+  /** Payload bytes of each queued frame (computed once, at enqueue). */
+  private qSizes: number[] = [];
   private queuedBytes = 0;
   private scheduled = false;
   private closing = false;
@@ -132,6 +134,7 @@ export class Connection implements SessionIO {
     if (!this.bypassLimit && waiting > 0 && waiting + size > this.limits.sendBufferMaxBytes) return this.slowConsumer();
     this.qFrames.push(frame);
     this.qExtra.push(extra);
+    this.qSizes.push(size);
     this.queuedBytes += size;
     this.metrics.bytesOut += size;
     if (!this.scheduled) {
@@ -186,18 +189,13 @@ export class Connection implements SessionIO {
     if (n === 0 || this.closed) return;
     const frames = this.qFrames;
     const extras = this.qExtra;
-    this.qFrames = [];
-    this.qExtra = [];
-    this.queuedBytes = 0;
+    const sizes = this.qSizes;
+    this.dropQueued();
     if (this.limits.compression) return this.flushThroughWs(frames, extras);
     // One buffer, one socket write for the whole tick; each STOMP frame is still its own
     // WebSocket message (Android reads exactly one frame per message).
     let size = 0;
-    for (let i = 0; i < n; i++) {
-      const f = frames[i];
-      const len = Buffer.isBuffer(f) ? f.length : f.size + (extras[i].length === 0 ? 0 : Buffer.byteLength(extras[i]));
-      size += wsHeaderLength(len) + len;
-    }
+    for (let i = 0; i < n; i++) size += wsHeaderLength(sizes[i]) + sizes[i];
     const out = Buffer.allocUnsafe(size);
     let o = 0;
     const binaryOut = this.limits.binaryOutput;
@@ -209,13 +207,11 @@ export class Connection implements SessionIO {
         o += f.length;
         continue;
       }
-      const extra = extras[i];
-      const extraLen = extra.length === 0 ? 0 : Buffer.byteLength(extra);
       // A non-UTF-8 body cannot travel in a text message (browsers drop the connection).
-      o = writeWsHeader(out, o, f.size + extraLen, binaryOut || !f.utf8 ? OPCODE_BINARY : OPCODE_TEXT);
+      o = writeWsHeader(out, o, sizes[i], binaryOut || !f.utf8 ? OPCODE_BINARY : OPCODE_TEXT);
       f.prefix.copy(out, o);
       o += f.prefix.length;
-      if (extraLen > 0) o += out.write(extra, o, 'utf8');
+      if (extras[i].length > 0) o += out.write(extras[i], o, 'utf8');
       f.suffix.copy(out, o);
       o += f.suffix.length;
     }
@@ -235,6 +231,7 @@ export class Connection implements SessionIO {
   private dropQueued(): void {
     this.qFrames = [];
     this.qExtra = [];
+    this.qSizes = [];
     this.queuedBytes = 0;
   }
 

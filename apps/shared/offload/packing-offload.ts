@@ -71,23 +71,38 @@ export interface PackingOptions {
   maxAttempts?: number;
 }
 
-interface Waiter {
+/**
+ * One promise per pack, shared by all its messages: they are confirmed or fail together,
+ * so a per-message promise would only add an allocation to every SEND.
+ */
+interface PackOutcome {
+  promise: Promise<void>;
   resolve(): void;
   reject(err: Error): void;
 }
 
+function packOutcome(): PackOutcome {
+  let resolve!: () => void;
+  let reject!: (err: Error) => void;
+  const promise = new Promise<void>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  return { promise, resolve, reject };
+}
+
 interface PackState {
   msgs: OutboundMessage[];
-  waiters: Waiter[];
+  outcome: PackOutcome | null;
   bytes: number;
 }
 
 export class PackingOffload implements Offload {
   readonly kind: string;
-  private open: PackState = { msgs: [], waiters: [], bytes: 0 };
+  private open: PackState = { msgs: [], outcome: null, bytes: 0 };
   private readonly queue: SealedPack[] = [];
   /** Every sealed, unsettled pack by seq (Map order = seal order, oldest first). */
-  private readonly unsettled = new Map<number, { waiters: Waiter[]; bytes: number; count: number; sealedAt: number }>();
+  private readonly unsettled = new Map<number, { outcome: PackOutcome; bytes: number; count: number; sealedAt: number }>();
   private seq = 0;
   private pendingCount = 0;
   private pendingBytes = 0;
@@ -147,13 +162,9 @@ export class PackingOffload implements Offload {
       const why = this.transport.isReady() ? 'backend is slow' : 'backend unavailable';
       throw new OffloadFullError(`offload buffer full (${this.pendingCount} messages pending, ${why})`);
     }
-    let waiter!: Waiter;
-    const promise = new Promise<void>((resolve, reject) => {
-      waiter = { resolve, reject };
-    });
     const p = this.open;
+    const outcome = (p.outcome ??= packOutcome());
     p.msgs.push(msg);
-    p.waiters.push(waiter);
     p.bytes += size;
     this.pendingCount++;
     this.pendingBytes += size;
@@ -163,7 +174,7 @@ export class PackingOffload implements Offload {
       if (this.opts.lingerMs > 0) setTimeout(() => this.seal(), this.opts.lingerMs);
       else setImmediate(() => this.seal());
     }
-    return promise;
+    return outcome.promise;
   }
 
   depth(): number {
@@ -197,7 +208,7 @@ export class PackingOffload implements Offload {
     await this.transport.close();
     // Whatever is still unsettled will never be confirmed by us: fail it, never drop silently.
     const err = new Error('offload closed before the message was confirmed');
-    for (const [seq, u] of this.unsettled) this.fail(seq, u.waiters.length, err);
+    for (const [seq, u] of this.unsettled) this.fail(seq, u.count, err);
     this.queue.length = 0;
     this.updateGauges();
   }
@@ -206,7 +217,7 @@ export class PackingOffload implements Offload {
     this.flushScheduled = false;
     const p = this.open;
     if (p.msgs.length === 0) return;
-    this.open = { msgs: [], waiters: [], bytes: 0 };
+    this.open = { msgs: [], outcome: null, bytes: 0 };
     const seq = ++this.seq;
     const pack: SealedPack = {
       seq,
@@ -217,7 +228,7 @@ export class PackingOffload implements Offload {
       sealedAt: Date.now(),
       attempts: 0,
     };
-    this.unsettled.set(seq, { waiters: p.waiters, bytes: p.bytes, count: pack.count, sealedAt: pack.sealedAt });
+    this.unsettled.set(seq, { outcome: p.outcome!, bytes: p.bytes, count: pack.count, sealedAt: pack.sealedAt });
     this.mPackSize.observe({ kind: this.kind }, pack.count);
     this.queue.push(pack);
     this.pump();
@@ -247,7 +258,7 @@ export class PackingOffload implements Offload {
       this.fail(pack.seq, pack.count, new Error(`offload refused the message: ${err.message}`));
     } else {
       this.unsettled.delete(pack.seq);
-      for (const w of u.waiters) w.resolve();
+      u.outcome.resolve();
       this.pendingCount -= pack.count;
       this.pendingBytes -= u.bytes;
       this.mMessages.inc({ kind: this.kind, result: 'confirmed' }, pack.count);
@@ -260,7 +271,7 @@ export class PackingOffload implements Offload {
     const u = this.unsettled.get(seq);
     if (!u) return;
     this.unsettled.delete(seq);
-    for (const w of u.waiters) w.reject(err);
+    u.outcome.reject(err);
     this.pendingCount -= count;
     this.pendingBytes -= u.bytes;
     this.mMessages.inc({ kind: this.kind, result: 'failed' }, count);
