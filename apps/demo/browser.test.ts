@@ -6,7 +6,8 @@
  * when a message was sent recovers it from history, once. Screenshots are saved to
  * $TEST_ARTIFACTS_DIR/stompbox-demo (default: the OS temp dir).
  *
- * Skips only when /usr/bin/chromium is absent (`apt-get install -y chromium`).
+ * Skips when /usr/bin/chromium is absent (`apt-get install -y chromium`), except under CI
+ * (`CI` set), where a missing browser is a failure: a skipped browser test would pass silently.
  */
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -23,7 +24,14 @@ import { demoRoutes } from './routes';
 const CHROMIUM = '/usr/bin/chromium';
 const CHROMIUM_FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'];
 const haveChromium = existsSync(CHROMIUM);
-if (!haveChromium) console.warn(`demo browser test skipped: ${CHROMIUM} not found (install it with: apt-get install -y chromium)`);
+const mustRun = Boolean(process.env.CI);
+if (!haveChromium && !mustRun) console.warn(`demo browser test skipped: ${CHROMIUM} not found (install it with: apt-get install -y chromium)`);
+
+describe.runIf(mustRun)('browser available under CI', () => {
+  it(`finds ${CHROMIUM}`, () => {
+    expect(haveChromium, `${CHROMIUM} is missing: install it with apt-get install -y chromium`).toBe(true);
+  });
+});
 
 export const SCREENSHOT_DIR = join(process.env.TEST_ARTIFACTS_DIR ?? tmpdir(), 'stompbox-demo');
 
