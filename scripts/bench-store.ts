@@ -1,5 +1,5 @@
 /**
- * `npm run bench:store`: rows/s of MessageStore.insertBatch with 1,000-row batches, on a real
+ * `npm run bench:store`: rows/s of Store.insertBatch with 1,000-row batches, on a real
  * PostgreSQL (started by the test harness, or TEST_DATABASE_URL) and on the embedded PGlite
  * (worker thread, on disk), against a baseline measured in the same run: one INSERT per row
  * (the seed-003 design). Also the main thread's worst event-loop stall during the PGlite run
@@ -11,11 +11,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { MessageIdGenerator } from '../apps/shared/message-id';
-import type { OutboundMessage } from '../apps/shared/offload/offload';
+import type { OutboundMessage } from '../apps/shared/message';
 import { startPostgres } from '../apps/shared/testing/services';
-import { openPostgresStore } from '../apps/shared/db/postgres-store';
-import { openPgliteStore } from '../apps/shared/db/pglite-store';
-import type { MessageStore } from '../apps/shared/db/message-store';
+import { openPostgresStore } from '../apps/shared/store/postgres-store';
+import { openPgliteStore } from '../apps/shared/store/pglite-store';
+import type { Store } from '../apps/shared/store/store';
 
 const ROWS = Number(process.env.BENCH_ROWS ?? 50_000);
 const BATCH = 1_000;
@@ -36,7 +36,7 @@ function messages(n: number, tag: string): OutboundMessage[] {
   }));
 }
 
-async function batched(store: MessageStore, msgs: OutboundMessage[]): Promise<number> {
+async function batched(store: Store, msgs: OutboundMessage[]): Promise<number> {
   for (let i = 0; i < 5; i++) await store.insertBatch(messages(BATCH, `warm${i}`)); // warm-up (connections, JIT, plan)
   const t0 = performance.now();
   let inserted = 0;
@@ -61,7 +61,7 @@ async function perRowPostgres(url: string, msgs: OutboundMessage[]): Promise<num
   return msgs.length / s;
 }
 
-async function perRowStore(store: MessageStore, msgs: OutboundMessage[]): Promise<number> {
+async function perRowStore(store: Store, msgs: OutboundMessage[]): Promise<number> {
   const t0 = performance.now();
   for (const m of msgs) await store.insertBatch([m]);
   return msgs.length / ((performance.now() - t0) / 1000);

@@ -1,13 +1,13 @@
 /**
  * `npm run db:diff -- <name>`: after editing prisma/schema.prisma, write the SQL that brings
  * the committed migrations up to it as prisma/migrations/<UTC timestamp>_<name>/migration.sql,
- * offline (apps/shared/db/schema-diff.ts). Without a name it only prints the SQL. Review the
+ * offline (apps/shared/store/schema-diff.ts). Without a name it only prints the SQL. Review the
  * file; hand edits (like COLLATE "C" on messages.id in the init migration) are fine, the drift
  * test (schema-drift.test.ts) checks that migrations and schema still agree.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { diffMigrationsToSchema } from '../apps/shared/db/schema-diff';
+import { diffMigrationsToSchema } from '../apps/shared/store/schema-diff';
 
 const root = resolve(import.meta.dirname ?? '.', '..');
 

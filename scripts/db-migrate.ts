@@ -7,9 +7,9 @@
  * (which needs internet for its engine) sees the same state. Idempotent.
  */
 import { loadConfig } from '../apps/shared/config';
-import { migratePostgres, maskUrl } from '../apps/shared/db/postgres-store';
-import { openPgliteStore, pgliteDataDir } from '../apps/shared/db/pglite-store';
-import { readMigrations } from '../apps/shared/db/migrations';
+import { migratePostgres, maskUrl } from '../apps/shared/store/postgres-store';
+import { openPgliteStore, pgliteDataDir } from '../apps/shared/store/pglite-store';
+import { readMigrations } from '../apps/shared/store/migrations';
 
 async function main(): Promise<void> {
   const config = loadConfig();

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * Generate the Prisma client (apps/shared/db/generated/prisma, gitignored) offline.
+ * Generate the Prisma client (apps/shared/store/generated/prisma, gitignored) offline.
  * Runs as `postinstall`, so `npm ci` on a fresh clone leaves a ready client, and as
  * `npm run db:generate` (add --force to regenerate even when up to date).
  *
@@ -18,7 +18,7 @@ import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const schema = join(root, 'prisma/schema.prisma');
-const outDir = join(root, 'apps/shared/db/generated/prisma');
+const outDir = join(root, 'apps/shared/store/generated/prisma');
 const stampFile = join(outDir, '.stamp');
 const cli = join(root, 'node_modules/prisma/build/index.js');
 

@@ -10,7 +10,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import { startPostgres, startRabbitMQ, startRedis, type ServiceHandle } from '../apps/shared/testing/services';
-import { migratePostgres } from '../apps/shared/db/postgres-store';
+import { migratePostgres } from '../apps/shared/store/postgres-store';
 
 async function main(): Promise<void> {
   // Always start our own, even when the test overrides are set.

@@ -8,18 +8,18 @@
 import { Registry } from 'prom-client';
 import { summarizeConfig } from '../shared/config';
 import { createLogger } from '../shared/logger';
-import { createBrokerPipeline } from '../shared/pipeline/pipeline';
 import { exitOnSignals, loadConfigOrExit, runMain } from '../shared/process';
 import { demoRoutes } from '../demo/routes';
-import { storeRoutes } from '../all-in-one';
 import { startBroker } from './broker';
+import { openBrokerBackends } from './broker-backends';
+import { storeRoutes } from './http/store-routes';
 
 runMain(async () => {
   const config = loadConfigOrExit();
   const logger = createLogger(config.LOG_LEVEL, 'broker');
   logger.info({ config: summarizeConfig(config) }, 'configuration');
   const registry = new Registry();
-  const side = config.AMQP_URL ? await createBrokerPipeline({ config, logger, registry }) : null;
+  const side = config.AMQP_URL ? await openBrokerBackends({ config, logger, registry }) : null;
   if (!side) logger.warn('AMQP_URL is not set: messages are routed but NOT persisted (run `npm start` for broker + consumer in one process)');
   const routes = [...(side ? storeRoutes(side.store) : []), ...demoRoutes(undefined, { wsPath: config.WS_PATH, roomTemplate: config.ROOM_TEMPLATE })];
   const broker = await startBroker({ config, logger, registry, offload: side?.offload, history: side?.history, routes });

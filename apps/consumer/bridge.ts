@@ -10,11 +10,11 @@
  * "decode") and acked, never retried forever.
  */
 import type { Logger } from 'pino';
-import { scanPack } from '../shared/offload/pack-codec';
-import type { DeadLetterSink, PackDelivery, PackSource } from '../shared/pipeline/pack-source';
+import { scanPack } from '../shared/queue/pack-codec';
+import type { DeadLetterSink, PackDelivery, PackSource } from '../shared/queue/pack-source';
 import type { ConsumerMetrics } from './consumer-metrics';
-import type { PackStream } from './pack-stream';
-import type { RecentCache } from './recent-cache';
+import type { PackStream } from './stream/pack-stream';
+import type { RecentCache } from '../shared/history/recent-cache';
 
 export interface BridgeOptions {
   maxStreamEntries: number;

@@ -1,6 +1,6 @@
 /** Metrics of the consumer (issue 4 item 3), on the caller's Registry. */
 import type { Registry } from 'prom-client';
-import { counter, gauge, histogram } from '../shared/pipeline/metrics';
+import { counter, gauge, histogram } from '../shared/metrics';
 
 export function consumerMetrics(registry: Registry) {
   return {

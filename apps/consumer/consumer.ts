@@ -1,6 +1,6 @@
 /**
  * The consumer (issue 4 item 3, DESIGN.md "Processes"): queue → bridge → stream → writers →
- * MessageStore, plus the recent-N cache, assembled from whichever implementations the
+ * Store, plus the recent-N cache, assembled from whichever implementations the
  * configuration chose (RabbitMQ or the in-process queue, Redis or the in-process stream).
  * Used by `npm run consumer` (main.ts) and by the all-in-one process (shared/pipeline).
  *
@@ -12,12 +12,12 @@
 import { hostname } from 'node:os';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
-import type { MessageStore } from '../shared/db/message-store';
-import type { DeadLetterSink, PackSource } from '../shared/pipeline/pack-source';
+import type { Store } from '../shared/store/store';
+import type { DeadLetterSink, PackSource } from '../shared/queue/pack-source';
 import { Bridge } from './bridge';
 import { consumerMetrics } from './consumer-metrics';
-import type { PackStream } from './pack-stream';
-import type { RecentCache } from './recent-cache';
+import type { PackStream } from './stream/pack-stream';
+import type { RecentCache } from '../shared/history/recent-cache';
 import { StreamWriter } from './writer';
 import { FirstUseDirectory } from './first-use';
 
@@ -41,7 +41,7 @@ export interface ConsumerParts {
   stream: PackStream;
   cache: RecentCache | null;
   deadLetters: DeadLetterSink;
-  store: MessageStore;
+  store: Store;
 }
 
 export interface ConsumerStatus {

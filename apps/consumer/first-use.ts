@@ -7,15 +7,15 @@
  * is logged and retried with the pair's next message; it never holds up persistence.
  */
 import type { Logger } from 'pino';
-import type { MessageStore } from '../shared/db/message-store';
-import type { OutboundMessage } from '../shared/offload/offload';
+import type { RoomDirectory } from '../shared/store/room-directory';
+import type { OutboundMessage } from '../shared/message';
 
 export class FirstUseDirectory {
   private readonly known = new Set<string>();
   private failures = 0;
 
   constructor(
-    private readonly store: MessageStore,
+    private readonly store: RoomDirectory,
     private readonly logger: Logger,
     private readonly maxRemembered = 100_000,
   ) {}

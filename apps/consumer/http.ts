@@ -4,7 +4,7 @@
  */
 import { createServer, type Server } from 'node:http';
 import type { Registry } from 'prom-client';
-import { matchRoute, sendError, sendJson, type HttpRoute } from '../broker/http/router';
+import { matchRoute, sendError, sendJson, type HttpRoute } from '../shared/http/router';
 import type { Consumer } from './consumer';
 
 export function consumerRoutes(consumer: Consumer, registry: Registry): HttpRoute[] {

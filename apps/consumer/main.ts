@@ -9,10 +9,12 @@ import { collectDefaultMetrics, Registry } from 'prom-client';
 import { summarizeConfig } from '../shared/config';
 import { createLogger } from '../shared/logger';
 import { exitOnSignals, loadConfigOrExit, runMain } from '../shared/process';
-import { openMessageStore } from '../shared/pipeline/store';
-import { consumerFrom, topologyFrom } from '../shared/pipeline/options';
-import { recentCacheFor, streamFor } from '../shared/pipeline/pipeline';
-import { AmqpConsumerLink } from './amqp-source';
+import { openRecentCache } from '../shared/history/open-recent-cache';
+import { AmqpConsumerLink } from '../shared/queue/amqp-consumer-link';
+import { topologyFrom } from '../shared/queue/queue-options';
+import { openStore } from '../shared/store/open-store';
+import { consumerFrom } from './consumer-options';
+import { openPackStream } from './stream/open-stream';
 import { startConsumer } from './consumer';
 import { consumerRoutes, listenConsumerHttp } from './http';
 
@@ -27,10 +29,10 @@ runMain(async () => {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
 
-  const store = await openMessageStore(config, logger, registry);
+  const store = await openStore(config, logger, registry);
   const link = new AmqpConsumerLink({ url: config.AMQP_URL, topology: topologyFrom(config), prefetch: config.CONSUMER_PREFETCH }, logger, registry);
   const consumer = await startConsumer(
-    { source: link.source, stream: streamFor(config), cache: recentCacheFor(config), deadLetters: link.deadLetters, store },
+    { source: link.source, stream: openPackStream(config), cache: openRecentCache(config), deadLetters: link.deadLetters, store },
     consumerFrom(config),
     logger,
     registry,

@@ -14,13 +14,13 @@
  * stall the stream.
  */
 import type { Logger } from 'pino';
-import { StoreUnavailableError, type MessageStore } from '../shared/db/message-store';
-import type { OutboundMessage } from '../shared/offload/offload';
-import { decodePack, encodePack } from '../shared/offload/pack-codec';
-import type { DeadLetterSink } from '../shared/pipeline/pack-source';
+import { StoreUnavailableError, type MessageStore } from '../shared/store/message-store';
+import type { OutboundMessage } from '../shared/message';
+import { decodePack, encodePack } from '../shared/queue/pack-codec';
+import type { DeadLetterSink } from '../shared/queue/pack-source';
 import type { ConsumerMetrics } from './consumer-metrics';
 import type { FirstUseDirectory } from './first-use';
-import type { PackStream, StreamEntry } from './pack-stream';
+import type { PackStream, StreamEntry } from './stream/pack-stream';
 
 export interface WriterOptions {
   batchPacks: number;

@@ -16,8 +16,8 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startBroker, type BrokerHandle } from '../broker/broker';
 import type { HistoryQuery, HistorySource } from '../shared/history/history';
-import { MemoryOffload } from '../shared/offload/memory-offload';
-import type { OutboundMessage } from '../shared/offload/offload';
+import { MemoryOffload } from '../shared/queue/memory-offload';
+import type { OutboundMessage } from '../shared/message';
 import { buildDemo } from './build';
 import { demoRoutes } from './routes';
 

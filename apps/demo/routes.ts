@@ -9,7 +9,7 @@ import { readFile } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { extname, join, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { sendError, sendJson, type HttpRoute } from '../broker/http/router';
+import { sendError, sendJson, type HttpRoute } from '../shared/http/router';
 
 export const DEFAULT_DEMO_DIST = fileURLToPath(new URL('./dist', import.meta.url));
 

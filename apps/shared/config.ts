@@ -70,7 +70,7 @@ export const configSchema = z.object({
   /** Per-room ring of recently routed messages kept by the broker for gap-free history. */
   RECENT_RING_SIZE: int(200, 0),
 
-  // --- pipeline (helper P2, issue 4: apps/shared/offload/amqp-*, apps/consumer, apps/shared/pipeline) ---
+  // --- pipeline (helper P2, issue 4: apps/shared/queue/amqp-*, apps/consumer, apps/shared/pipeline) ---
   /** Bytes accepted by the offload and not yet confirmed, at most (with OFFLOAD_MAX_PENDING). */
   OFFLOAD_MAX_PENDING_BYTES: int(256 * 1024 * 1024, 1024),
   /** A pack is sealed at this many messages or bytes, else at the next tick (+ linger). */

@@ -1,6 +1,6 @@
 /** /healthz (process alive), /readyz (accepting and the offload can publish), /metrics. */
 import type { Registry } from 'prom-client';
-import { sendJson, type HttpRoute } from './router';
+import { sendJson, type HttpRoute } from '../../shared/http/router';
 
 export function healthRoutes(opts: { registry: Registry; ready: () => { ready: boolean; reasons: string[] } }): HttpRoute[] {
   return [

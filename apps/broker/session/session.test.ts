@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { OffloadFullError, type Offload, type OutboundMessage } from '../../shared/offload/offload';
+import { OffloadFullError, type Offload } from '../../shared/queue/offload';
+import type { OutboundMessage } from '../../shared/message';
 import { f, testContext } from '../testing/session-harness';
 
 const CONNECT12 = f('CONNECT', { 'accept-version': '1.2', host: 'x', login: 'alice' });

@@ -3,8 +3,8 @@
  * awaits ACK/NACK for, messages held back by the prefetch window, and (while history is
  * loading) the live messages gated behind the replay.
  */
-import type { Publication } from '../routing/publication';
-import type { Deliverable } from '../routing/router';
+import type { Publication } from '../hub/publication';
+import type { Deliverable } from '../hub/hub';
 
 export type AckMode = 'auto' | 'client' | 'client-individual';
 

@@ -3,17 +3,17 @@
  * fake SessionIO that records frames.
  */
 import { MessageIdGenerator } from '../../shared/message-id';
-import { MemoryOffload } from '../../shared/offload/memory-offload';
-import type { Offload } from '../../shared/offload/offload';
+import { MemoryOffload } from '../../shared/queue/memory-offload';
+import type { Offload } from '../../shared/queue/offload';
 import { emptyHistory, type HistorySource } from '../../shared/history/history';
 import { compileRoomTemplate } from '../../shared/rooms';
 import { StompParser } from '../../shared/stomp/parser';
 import type { Frame } from '../../shared/stomp/frame';
-import { RecentRing } from '../history/recent-ring';
-import { BrokerMetrics } from '../metrics';
-import { DestinationRegistry } from '../registry/destinations';
-import { Router } from '../routing/router';
-import { developmentAuthenticator } from '../session/auth';
+import { RecentRing } from '../../shared/history/recent-ring';
+import { BrokerMetrics } from '../broker-metrics';
+import { DestinationRegistry } from '../hub/destination-registry';
+import { Router } from '../hub/hub';
+import { developmentAuthenticator } from '../session/authenticator';
 import { Session, type SessionContext, type SessionIO, type SessionLimits } from '../session/session';
 import type { Subscription } from '../session/subscription';
 

@@ -10,7 +10,7 @@ import { StompParser, type ParserLimits } from '../../shared/stomp/parser';
 import type { MessageTemplate } from '../../shared/stomp/encoder';
 import { StompProtocolError } from '../../shared/stomp/errors';
 import type { StompVersion } from '../../shared/stomp/frame';
-import type { BrokerMetrics } from '../metrics';
+import type { BrokerMetrics } from '../broker-metrics';
 import { Session, type Handshake, type SessionContext, type SessionIO } from '../session/session';
 import type { OutputBatcher } from './output-batcher';
 import { OPCODE_BINARY, OPCODE_TEXT, wsHeaderLength, writeWsHeader } from './ws-frame';

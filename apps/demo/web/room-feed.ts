@@ -8,7 +8,7 @@
 /** SUBSCRIBE headers the broker reads (apps/broker/session/session.ts, README "History and recovery"). */
 export const HISTORY_LAST_HEADER = 'x-history-last';
 export const HISTORY_AFTER_HEADER = 'x-history-after';
-/** MESSAGE headers the broker writes (apps/broker/routing/publication.ts). */
+/** MESSAGE headers the broker writes (apps/broker/hub/publication.ts). */
 export const HISTORY_HEADER = 'x-history';
 export const SENDER_HEADER = 'x-sender';
 

@@ -111,16 +111,16 @@ export function startBrokerChild(env: Record<string, string> = {}): Promise<Chil
 
 /**
  * The embedded default (`npm start`: broker + consumer, in-process twins, embedded Postgres)
- * with data in `dataDir`. If that cannot start (apps/main.ts absent or failing), says so on
+ * with data in `dataDir`. If that cannot start (apps/all-in-one/main.ts absent or failing), says so on
  * stderr and falls back to the broker alone, so the load numbers still come out.
  */
 export async function startEmbeddedChild(dataDir: string, env: Record<string, string> = {}): Promise<ChildService> {
-  if (existsSync(`${REPO}apps/main.ts`)) {
+  if (existsSync(`${REPO}apps/all-in-one/main.ts`)) {
     try {
-      return await startChild({ name: 'stompbox', entry: 'apps/main.ts', env: { DATA_DIR: dataDir, ...env }, startTimeoutMs: 120_000 });
+      return await startChild({ name: 'stompbox', entry: 'apps/all-in-one/main.ts', env: { DATA_DIR: dataDir, ...env }, startTimeoutMs: 120_000 });
     } catch (e) {
       const first = (e as Error).message.split('\n').slice(0, 3).join(' | ');
-      process.stderr.write(`warning: the embedded default (apps/main.ts) did not start (${first}); measuring the broker alone\n`);
+      process.stderr.write(`warning: the embedded default (apps/all-in-one/main.ts) did not start (${first}); measuring the broker alone\n`);
     }
   }
   return startChild({ name: 'stompbox broker', entry: 'apps/broker/main.ts', env });

@@ -5,7 +5,7 @@
  * in-memory ring of recently routed messages, so messages still in flight to the
  * database are not missed, then de-duplicates by id.
  */
-import type { OutboundMessage } from '../offload/offload';
+import type { OutboundMessage } from '../message';
 
 export type HistoryQuery =
   | { kind: 'last'; roomId: string; limit: number }

@@ -1,0 +1,37 @@
+/**
+ * The persistence buffer between the queue and the database (issue 4 item 3, seed 002): an
+ * append-only stream of packs read by a consumer group. Redis Streams in production
+ * (redis-pack-stream.ts), an in-process twin in the embedded default (memory-pack-stream.ts).
+ * One entry holds one whole pack, not one message: PITFALLS.md measured per-message entries
+ * 2.5-3.5x costlier for the bridge and Redis.
+ */
+export interface StreamEntry {
+  /** Stream entry id (Redis `<ms>-<seq>`). */
+  id: string;
+  /** A pack (apps/shared/queue/pack-codec.ts). */
+  body: Buffer;
+}
+
+/** Blocking reads hold a connection: each writer gets its own reader. */
+export interface StreamReader {
+  /** Up to `count` entries never delivered to the group, waiting up to `blockMs` for some. */
+  read(count: number, blockMs: number): Promise<StreamEntry[]>;
+  close(): Promise<void>;
+}
+
+export interface PackStream {
+  readonly kind: string;
+  /** Create the consumer group if missing. */
+  init(): Promise<void>;
+  /** Append packs in one round trip; resolves with the number of entries not yet acknowledged. */
+  append(bodies: Buffer[]): Promise<number>;
+  /** Entries not yet acknowledged (unread + read and pending): the backlog. */
+  length(): Promise<number>;
+  openReader(consumer: string): StreamReader;
+  /** Entries read by some consumer and not acknowledged for `minIdleMs`, now owned by `consumer` (XAUTOCLAIM). */
+  claim(consumer: string, minIdleMs: number, count: number): Promise<StreamEntry[]>;
+  /** Acknowledge and delete entries (their messages are in the database). */
+  ack(ids: string[]): Promise<void>;
+  isReady(): boolean;
+  close(): Promise<void>;
+}

@@ -1,0 +1,140 @@
+/**
+ * The in-process twin of the RabbitMQ hop (issue 4 item 4): one bounded queue that is a
+ * PackTransport for the broker's PackingOffload and a PackSource for the consumer, plus a
+ * bounded in-memory dead-letter list. Durability is the process's: a crash loses what is in
+ * it (the embedded default trades that for needing no services; set AMQP_URL for more).
+ *
+ * Bound: at most `capacityMessages` messages queued or un-acked. When full, `canSend` is
+ * false, so packs wait in the offload's own bounded buffer and then senders get
+ * OffloadFullError: backpressure from a slow database reaches the SENDer, never unbounded memory.
+ */
+import type { Registry } from 'prom-client';
+import type { PackTransport, SealedPack, TransportHooks } from './packing-offload';
+import type { DeadLetter, DeadLetterSink, PackDelivery, PackSource } from './pack-source';
+import { counter, gauge } from '../metrics';
+
+interface Item {
+  body: Buffer;
+  count: number;
+  redelivered: boolean;
+}
+
+export class MemoryPackQueue {
+  private readonly ready: Item[] = [];
+  private readonly unacked = new Set<Item>();
+  private messages = 0;
+  private hooks: TransportHooks | null = null;
+  private onDelivery: ((d: PackDelivery) => void) | null = null;
+  private delivering = false;
+  private closed = false;
+  private readonly mDepth;
+
+  constructor(
+    private readonly capacityMessages: number,
+    private readonly prefetch: number,
+    registry: Registry,
+  ) {
+    this.mDepth = gauge(registry, 'stompbox_memory_queue_messages', 'Messages in the in-process queue (ready + un-acked)');
+  }
+
+  /** Messages queued or un-acked. */
+  depth(): number {
+    return this.messages;
+  }
+
+  /** The publisher side, for `new PackingOffload(queue.transport, ...)`. */
+  readonly transport: PackTransport = {
+    kind: 'memory',
+    start: async (hooks) => {
+      this.hooks = hooks;
+    },
+    canSend: () => !this.closed && this.messages < this.capacityMessages,
+    send: (pack: SealedPack, settle) => {
+      this.ready.push({ body: pack.body, count: pack.count, redelivered: false });
+      this.messages += pack.count;
+      this.mDepth.set(this.messages);
+      settle();
+      this.scheduleDeliver();
+    },
+    isReady: () => !this.closed,
+    close: async () => {
+      this.closed = true;
+    },
+  };
+
+  /** The consumer side. Closing it gives un-acked packs back to the queue, marked redelivered. */
+  readonly source: PackSource = {
+    kind: 'memory',
+    start: async (onDelivery) => {
+      this.onDelivery = onDelivery;
+      this.deliver();
+    },
+    stop: async () => {
+      this.onDelivery = null;
+    },
+    isReady: () => true,
+    close: async () => {
+      this.onDelivery = null;
+      const back = [...this.unacked];
+      this.unacked.clear();
+      for (const item of back) item.redelivered = true;
+      this.ready.unshift(...back);
+    },
+  };
+
+  private scheduleDeliver(): void {
+    if (this.delivering || !this.onDelivery) return;
+    this.delivering = true;
+    setImmediate(() => {
+      this.delivering = false;
+      this.deliver();
+    });
+  }
+
+  private deliver(): void {
+    while (this.onDelivery && this.unacked.size < this.prefetch && this.ready.length > 0) {
+      const item = this.ready.shift()!;
+      this.unacked.add(item);
+      const cb = this.onDelivery;
+      cb({
+        body: item.body,
+        redelivered: item.redelivered,
+        ack: () => {
+          if (!this.unacked.delete(item)) return;
+          this.messages -= item.count;
+          this.mDepth.set(this.messages);
+          this.scheduleDeliver();
+          this.hooks?.writable();
+        },
+      });
+    }
+  }
+}
+
+/** Bounded in-memory dead letters (oldest dropped past `max`, counted). */
+export class MemoryDeadLetters implements DeadLetterSink {
+  readonly kind = 'memory';
+  private readonly letters: DeadLetter[] = [];
+  private readonly mDropped;
+
+  constructor(
+    private readonly max: number,
+    registry: Registry,
+  ) {
+    this.mDropped = counter(registry, 'stompbox_dead_letters_dropped_total', 'In-memory dead letters dropped past the bound');
+  }
+
+  async put(letter: DeadLetter): Promise<void> {
+    this.letters.push(letter);
+    if (this.letters.length > this.max) {
+      this.letters.shift();
+      this.mDropped.inc();
+    }
+  }
+
+  list(): readonly DeadLetter[] {
+    return this.letters;
+  }
+
+  async close(): Promise<void> {}
+}

@@ -1,0 +1,91 @@
+/**
+ * OutboundMessage <-> `messages` row. Bodies: Postgres `text` cannot hold NUL and must be valid
+ * UTF-8, while a STOMP body may be any bytes (content-length frames). Chat text (valid UTF-8,
+ * no NUL) goes to `body`, readable in SQL; anything else is kept exactly in `body_bytes` with
+ * `body` = '' (schema.prisma, Message).
+ */
+import { isUtf8 } from 'node:buffer';
+import type { OutboundMessage } from '../message';
+
+export function bodyIsText(body: Uint8Array): boolean {
+  return body.indexOf(0) === -1 && isUtf8(body);
+}
+
+/** The stored row as read back through Prisma. */
+export interface MessageRow {
+  id: string;
+  roomId: string;
+  destination: string;
+  senderId: string;
+  nodeId: string;
+  body: string;
+  bodyBytes: Uint8Array | null;
+  contentType: string | null;
+  headers: unknown;
+  createdAt: Date;
+}
+
+export function rowToMessage(r: MessageRow): OutboundMessage {
+  const headers: Record<string, string> = {};
+  if (r.headers && typeof r.headers === 'object' && !Array.isArray(r.headers)) {
+    for (const [k, v] of Object.entries(r.headers as Record<string, unknown>)) if (typeof v === 'string') headers[k] = v;
+  }
+  return {
+    id: r.id,
+    destination: r.destination,
+    roomId: r.roomId,
+    senderId: r.senderId,
+    nodeId: r.nodeId,
+    sentAt: r.createdAt.getTime(),
+    contentType: r.contentType,
+    headers,
+    body: r.bodyBytes ? Buffer.from(r.bodyBytes) : Buffer.from(r.body, 'utf8'),
+  };
+}
+
+/**
+ * Column arrays for the batched `INSERT ... SELECT FROM unnest(...)`. Everything travels as
+ * text[] (bytes as base64, headers as JSON text, time as ISO) so the statement works the same
+ * through @prisma/adapter-pg and pglite-prisma-adapter.
+ */
+export interface InsertColumns {
+  id: string[];
+  roomId: string[];
+  destination: string[];
+  senderId: string[];
+  nodeId: string[];
+  body: string[];
+  bodyB64: (string | null)[];
+  contentType: (string | null)[];
+  headers: string[];
+  createdAt: string[];
+}
+
+export function toColumns(msgs: OutboundMessage[]): InsertColumns {
+  const c: InsertColumns = { id: [], roomId: [], destination: [], senderId: [], nodeId: [], body: [], bodyB64: [], contentType: [], headers: [], createdAt: [] };
+  for (const m of msgs) {
+    const body = Buffer.isBuffer(m.body) ? m.body : Buffer.from(m.body);
+    const text = bodyIsText(body);
+    c.id.push(m.id);
+    c.roomId.push(m.roomId!);
+    c.destination.push(m.destination);
+    c.senderId.push(m.senderId);
+    c.nodeId.push(m.nodeId);
+    c.body.push(text ? body.toString('utf8') : '');
+    c.bodyB64.push(text ? null : body.toString('base64'));
+    c.contentType.push(m.contentType ?? null);
+    c.headers.push(JSON.stringify(m.headers ?? {}));
+    c.createdAt.push(new Date(m.sentAt).toISOString());
+  }
+  return c;
+}
+
+export const INSERT_SQL = `INSERT INTO "messages" ("id", "room_id", "destination", "sender_id", "node_id", "body", "body_bytes", "content_type", "headers", "created_at")
+SELECT u.id, u.room_id, u.destination, u.sender_id, u.node_id, u.body, decode(u.body_b64, 'base64'), u.content_type, u.headers::jsonb, u.created_at::timestamptz
+FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[])
+  AS u(id, room_id, destination, sender_id, node_id, body, body_b64, content_type, headers, created_at)
+ON CONFLICT ("id") DO NOTHING`;
+
+export function insertParams(c: InsertColumns): unknown[] {
+  return [c.id, c.roomId, c.destination, c.senderId, c.nodeId, c.body, c.bodyB64, c.contentType, c.headers, c.createdAt];
+}

@@ -1,0 +1,216 @@
+/**
+ * The Store contract, run against every implementation (postgres-store.test.ts,
+ * pglite-store.test.ts): DESIGN.md "the same tests run against both".
+ */
+import { describe, expect, it } from 'vitest';
+import type { OutboundMessage } from '../message';
+import { MessageIdGenerator } from '../message-id';
+import { StoreUnavailableError } from './message-store';
+import type { Store } from './store';
+import { InvalidArgumentError } from './validate';
+
+let roomSeq = 0;
+/** A room id no other test uses (tests share one database). */
+export const freshRoom = (tag = 'r') => `${tag}${process.pid}x${++roomSeq}`;
+
+export function makeMessage(roomId: string, id: string, over: Partial<OutboundMessage> = {}): OutboundMessage {
+  return {
+    id,
+    destination: `/topic/room.${roomId}`,
+    roomId,
+    senderId: 'alice',
+    nodeId: 'n1',
+    sentAt: 1_700_000_000_123,
+    contentType: 'text/plain',
+    headers: { 'x-client': 'test' },
+    body: Buffer.from(`hello ${id}`),
+    ...over,
+  };
+}
+
+export function makeMessages(roomId: string, n: number, gen = new MessageIdGenerator('n1')): OutboundMessage[] {
+  return Array.from({ length: n }, (_, i) => makeMessage(roomId, gen.next(), { body: Buffer.from(`m${i}`) }));
+}
+
+export function describeMessageStoreContract(name: string, getStore: () => Store): void {
+  describe(`Store contract: ${name}`, () => {
+    it('inserts a batch once: a repeated batch and repeated ids inside a batch insert nothing more', async () => {
+      const s = getStore();
+      const room = freshRoom();
+      const msgs = makeMessages(room, 10);
+      expect(await s.insertBatch(msgs)).toEqual({ inserted: 10, rejected: [] });
+      expect(await s.insertBatch(msgs)).toEqual({ inserted: 0, rejected: [] });
+      const more = makeMessages(room, 2);
+      expect((await s.insertBatch([...more, more[0], msgs[3]])).inserted).toBe(2);
+      expect(await s.countMessages(room)).toBe(12);
+      expect(await s.insertBatch([])).toEqual({ inserted: 0, rejected: [] });
+    });
+
+    it('splits batches above the chunk size and stores every row', async () => {
+      const s = getStore();
+      const room = freshRoom();
+      const msgs = makeMessages(room, 2_345);
+      expect((await s.insertBatch(msgs)).inserted).toBe(2_345);
+      expect(await s.countMessages(room)).toBe(2_345);
+    });
+
+    it('round-trips every field; text bodies, binary bodies, NUL bytes and invalid UTF-8 alike', async () => {
+      const s = getStore();
+      const room = freshRoom();
+      const bodies = [
+        Buffer.from('plain chat 안녕하세요 👋'),
+        Buffer.alloc(0),
+        Buffer.from([0x61, 0x00, 0x62]),
+        Buffer.from([0xff, 0xfe, 0x80]),
+        Buffer.from('{"json":true}'),
+      ];
+      const gen = new MessageIdGenerator('node_1.x');
+      const msgs = bodies.map((body, i) =>
+        makeMessage(room, gen.next(), {
+          body,
+          senderId: `user-${i}`,
+          nodeId: 'node_1.x',
+          sentAt: 1_700_000_000_000 + i * 1_001,
+          contentType: i === 1 ? null : 'application/x-test',
+          headers: i === 2 ? {} : { a: 'b', 'x-emoji': '🚀', 'x-colon': 'a:b' },
+        }),
+      );
+      await s.insertBatch(msgs);
+      const back = await s.lastMessages(room, 10);
+      expect(back).toHaveLength(bodies.length);
+      for (let i = 0; i < msgs.length; i++) {
+        expect(Buffer.isBuffer(back[i].body)).toBe(true);
+        expect({ ...back[i], body: back[i].body.toString('hex') }).toEqual({ ...msgs[i], body: msgs[i].body.toString('hex') });
+      }
+    });
+
+    it('answers latest N, after X and before X in id order with no gap and no duplicate', async () => {
+      const s = getStore();
+      const room = freshRoom();
+      const other = freshRoom();
+      const msgs = makeMessages(room, 25);
+      await s.insertBatch([...msgs, ...makeMessages(other, 5)]);
+      const ids = msgs.map((m) => m.id);
+
+      expect((await s.lastMessages(room, 5)).map((m) => m.id)).toEqual(ids.slice(20));
+      expect((await s.lastMessages(room, 100)).map((m) => m.id)).toEqual(ids);
+      expect(await s.lastMessages(room, 0)).toEqual([]);
+      expect((await s.messagesAfter(room, ids[9], 5)).map((m) => m.id)).toEqual(ids.slice(10, 15));
+      expect((await s.messagesAfter(room, ids[24], 5))).toEqual([]);
+      // An id that is not stored works as a cursor too (recovery after a message we never saw saved).
+      expect((await s.messagesAfter(room, '0', 3)).map((m) => m.id)).toEqual(ids.slice(0, 3));
+
+      // Page backwards through everything: each page oldest-first, pages newest-first.
+      const seen: string[] = [];
+      let before: string | null = null;
+      for (;;) {
+        const page = await s.messagesBefore(room, before, 7);
+        if (page.length === 0) break;
+        seen.unshift(...page.map((m) => m.id));
+        before = page[0].id;
+      }
+      expect(seen).toEqual(ids);
+      expect(await s.lastMessages(freshRoom(), 10)).toEqual([]);
+    });
+
+    it('orders ids bytewise, exactly as JavaScript compares strings (COLLATE "C")', async () => {
+      const s = getStore();
+      const room = freshRoom();
+      const ids = ['0000000a1-0000-Zed', '0000000a1-0000-abc', '0000000a1-0000-a.b', '0000000a1-0000-a_b', '0000000a1-0000-A', '0000000a1-0000-_'];
+      await s.insertBatch(ids.map((id) => makeMessage(room, id)));
+      const sorted = [...ids].sort();
+      expect((await s.lastMessages(room, 10)).map((m) => m.id)).toEqual(sorted);
+      expect((await s.messagesAfter(room, sorted[2], 10)).map((m) => m.id)).toEqual(sorted.slice(3));
+    });
+
+    it('rejects only the poison rows of a batch, with the reason, and stores the rest', async () => {
+      const s = getStore();
+      const room = freshRoom();
+      const msgs = makeMessages(room, 40);
+      msgs[7] = { ...msgs[7], headers: { bad: 'nul \u0000 inside' } }; // jsonb refuses \u0000
+      msgs[31] = { ...msgs[31], senderId: 'nul\u0000sender' }; // text refuses NUL
+      const plain = { ...makeMessage(room, 'zz-plain'), roomId: null, destination: '/topic/news' };
+      const r = await s.insertBatch([...msgs, plain]);
+      expect(r.inserted).toBe(38);
+      expect(r.rejected.map((x) => x.id).sort()).toEqual([msgs[7].id, msgs[31].id, 'zz-plain'].sort());
+      const byId = new Map(r.rejected.map((x) => [x.id, x]));
+      expect(byId.get(msgs[7].id)!.code).toMatch(/^22/);
+      expect(byId.get(msgs[7].id)!.reason).toMatch(/unicode|escape|\\u0000/i);
+      expect(byId.get(msgs[31].id)!.reason).toMatch(/0x00|byte sequence/i);
+      expect(byId.get('zz-plain')!.reason).toMatch(/not a room message/);
+      expect(await s.countMessages(room)).toBe(38);
+    });
+
+    it('creates rooms and users idempotently and manages membership', async () => {
+      const s = getStore();
+      const room = freshRoom('room');
+      expect(await s.roomExists(room)).toBe(false);
+      await s.ensureRoomAndUser(room, 'bob');
+      await s.ensureRoomAndUser(room, 'bob');
+      expect(await s.roomExists(room)).toBe(true);
+      expect(await s.isMember(room, 'bob')).toBe(false);
+      expect(await s.addMember(room, 'bob')).toBe(true);
+      expect(await s.addMember(room, 'bob')).toBe(false);
+      expect(await s.addMember(room, 'amy')).toBe(true); // user created on the way
+      expect(await s.isMember(room, 'bob')).toBe(true);
+      const members = await s.listMembers(room);
+      expect(members.map((m) => m.userId)).toEqual(['amy', 'bob']);
+      expect(members[0].joinedAt).toBeInstanceOf(Date);
+      expect((await s.listMembers(room, 1)).map((m) => m.userId)).toEqual(['amy']);
+      expect(await s.removeMember(room, 'bob')).toBe(true);
+      expect(await s.removeMember(room, 'bob')).toBe(false);
+      expect(await s.isMember(room, 'bob')).toBe(false);
+      const fresh = freshRoom('room');
+      await s.ensureRoom(fresh);
+      await s.ensureUser('carol');
+      expect(await s.roomExists(fresh)).toBe(true);
+    });
+
+    it('upserts, lists and deletes device tokens; a token moves to its latest user', async () => {
+      const s = getStore();
+      const u1 = freshRoom('u');
+      const u2 = freshRoom('u');
+      const tok = `tok-${u1}`;
+      await s.upsertDeviceToken(u1, tok, 'android');
+      await s.upsertDeviceToken(u1, `${tok}-web`, 'web');
+      let list = await s.listDeviceTokens([u1, u2]);
+      expect(list.map((t) => [t.userId, t.token, t.platform])).toEqual([
+        [u1, tok, 'android'],
+        [u1, `${tok}-web`, 'web'],
+      ]);
+      const firstSeen = list[0].lastSeenAt.getTime();
+      await new Promise((r) => setTimeout(r, 5));
+      await s.upsertDeviceToken(u2, tok, 'ios');
+      list = await s.listDeviceTokens([u1, u2]);
+      expect(list.map((t) => [t.userId, t.token, t.platform])).toEqual([
+        [u1, `${tok}-web`, 'web'],
+        [u2, tok, 'ios'],
+      ]);
+      expect(list[1].lastSeenAt.getTime()).toBeGreaterThanOrEqual(firstSeen);
+      expect(await s.deleteDeviceTokens([tok, 'no-such-token'])).toBe(1);
+      expect(await s.listDeviceTokens([u2])).toEqual([]);
+      expect(await s.listDeviceTokens([])).toEqual([]);
+      expect(await s.deleteDeviceTokens([])).toBe(0);
+    });
+
+    it('refuses bad arguments with a clear error', async () => {
+      const s = getStore();
+      await expect(s.lastMessages('', 5)).rejects.toThrow(/roomId/);
+      await expect(s.lastMessages('r', -1)).rejects.toThrow(/limit/);
+      await expect(s.lastMessages('r', 1.5)).rejects.toThrow(/limit/);
+      await expect(s.messagesAfter('r', '', 5)).rejects.toThrow(/afterId/);
+      await expect(s.addMember('r\u0000', 'x')).rejects.toThrow(/NUL/);
+      await expect(s.upsertDeviceToken('u', 't', 'blackberry' as never)).rejects.toThrow(/platform/);
+      // The error type survives the worker boundary for the embedded store.
+      await expect(s.lastMessages('', 5)).rejects.toSatisfy((e: Error) => e.name === InvalidArgumentError.name);
+      // Limits above the maximum are clamped, not refused.
+      expect(await s.lastMessages(freshRoom(), 1_000_000)).toEqual([]);
+    });
+  });
+}
+
+/** After close(), every call fails with StoreUnavailableError. */
+export async function expectClosed(s: Store): Promise<void> {
+  await expect(s.countMessages()).rejects.toBeInstanceOf(StoreUnavailableError);
+  await expect(s.insertBatch([])).rejects.toBeInstanceOf(StoreUnavailableError);
+}

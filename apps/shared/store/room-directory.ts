@@ -1,0 +1,21 @@
+/** Rooms and their members: what access checks, first-use creation and the REST API need. */
+
+export interface Member {
+  userId: string;
+  joinedAt: Date;
+}
+
+export interface RoomDirectory {
+  /** Create the room and the user if missing (development mode). Idempotent. */
+  ensureRoomAndUser(roomId: string, userId: string): Promise<void>;
+  ensureUser(userId: string): Promise<void>;
+  ensureRoom(roomId: string): Promise<void>;
+  roomExists(roomId: string): Promise<boolean>;
+  /** Add a member (room and user created if missing). Returns false when already a member. */
+  addMember(roomId: string, userId: string): Promise<boolean>;
+  /** Returns false when the user was not a member. */
+  removeMember(roomId: string, userId: string): Promise<boolean>;
+  isMember(roomId: string, userId: string): Promise<boolean>;
+  /** Members ordered by userId, at most `limit` (default MAX_QUERY_LIMIT). */
+  listMembers(roomId: string, limit?: number): Promise<Member[]>;
+}

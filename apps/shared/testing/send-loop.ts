@@ -1,0 +1,50 @@
+/**
+ * A steady sender for the pipeline's fault tests: publishes `perTick` messages every `tickMs`
+ * until stopped, and records which were confirmed (the RECEIPT guarantee), which failed
+ * (the sender would get ERROR) and which were refused at once (buffer full).
+ */
+import type { Offload } from '../queue/offload';
+import type { OutboundMessage } from '../message';
+import { OffloadFullError } from '../queue/offload';
+
+export interface SendLoop {
+  accepted: string[];
+  confirmed: Set<string>;
+  failed: Set<string>;
+  refused: number;
+  /** Stop sending and wait until every accepted message is confirmed or failed. */
+  stop(): Promise<void>;
+}
+
+export function sendLoop(offload: Offload, make: () => OutboundMessage, perTick = 50, tickMs = 10): SendLoop {
+  const loop: SendLoop = { accepted: [], confirmed: new Set(), failed: new Set(), refused: 0, stop: async () => {} };
+  const settles: Promise<void>[] = [];
+  let running = true;
+  const tick = () => {
+    if (!running) return;
+    for (let i = 0; i < perTick; i++) {
+      const m = make();
+      try {
+        const p = offload.publish(m);
+        loop.accepted.push(m.id);
+        settles.push(
+          p.then(
+            () => void loop.confirmed.add(m.id),
+            () => void loop.failed.add(m.id),
+          ),
+        );
+      } catch (err) {
+        if (!(err instanceof OffloadFullError)) throw err;
+        loop.refused++;
+      }
+    }
+    timer = setTimeout(tick, tickMs);
+  };
+  let timer = setTimeout(tick, 0);
+  loop.stop = async () => {
+    running = false;
+    clearTimeout(timer);
+    await Promise.all(settles);
+  };
+  return loop;
+}
