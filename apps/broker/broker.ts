@@ -2,10 +2,7 @@
  * Broker wiring: HTTP + WebSocket on one port, the registry, router, sessions and the
  * offload. `startBroker` is what `main.ts`, the all-in-one process and the tests call.
  */
-import { createServer, type IncomingMessage, type Server } from 'node:http';
-import type { Duplex } from 'node:stream';
 import type { Registry } from 'prom-client';
-import { WebSocketServer } from 'ws';
 import { loadConfig, type Config } from '../shared/config';
 import { createLogger, type Logger } from '../shared/logger';
 import { exitOnSignals } from '../shared/process';
@@ -15,17 +12,16 @@ import type { Offload } from '../shared/queue/offload';
 import { emptyHistory, type HistorySource } from '../shared/history/history';
 import { compileRoomTemplate } from '../shared/rooms';
 import { RecentRing } from '../shared/history/recent-ring';
-import { healthRoutes } from './http/health';
-import { matchRoute, sendError, type HttpRoute } from '../shared/http/router';
+import type { HttpRoute } from '../shared/http/router';
+import { startHttpServer } from './http/http-server';
 import { BrokerMetrics } from './broker-metrics';
 import { DestinationRegistry } from './hub/destination-registry';
 import { Router } from './hub/hub';
 import { developmentAuthenticator, type Authenticator } from './session/authenticator';
 import type { SessionContext } from './session/session';
 import type { Subscription } from './session/subscription';
-import { Connection, type TransportLimits } from './transport/connection';
-import { OutputBatcher } from './transport/output-batcher';
-import { chooseSubprotocol } from './transport/subprotocol';
+import type { TransportLimits } from './transport/connection';
+import { WsEndpoint } from './transport/ws-endpoint';
 
 export interface BrokerOptions {
   /** Environment-style overrides on top of process.env (tests pass PORT '0' etc.). */
@@ -58,9 +54,6 @@ export interface BrokerHandle {
   /** Drain: stop accepting, flush, close clients (1001), close the offload. */
   close(): Promise<void>;
 }
-
-const STATUS_TEXT: Record<number, string> = { 403: 'Forbidden', 404: 'Not Found', 503: 'Service Unavailable' };
-const LOOPBACK = new Set(['127.0.0.1', '::1', '::ffff:127.0.0.1']);
 
 export async function startBroker(opts: BrokerOptions = {}): Promise<BrokerHandle> {
   const config = opts.config ?? loadConfig({ ...process.env, ...opts.env });
@@ -115,106 +108,48 @@ export async function startBroker(opts: BrokerOptions = {}): Promise<BrokerHandl
     },
   };
 
-  const batcher = new OutputBatcher();
-  const connections = new Set<Connection>();
-  let accepting = true;
-
-  const wss = new WebSocketServer({
-    noServer: true,
-    perMessageDeflate: config.WS_COMPRESSION,
-    // Room above the STOMP frame limit so an oversized frame (up to twice the limit in
-    // one WebSocket message) gets a STOMP ERROR from the parser; beyond that ws closes
-    // with 1009 before buffering more.
-    maxPayload: 2 * config.MAX_FRAME_BYTES + 64 * 1024,
-    handleProtocols: (offered) => chooseSubprotocol(offered),
-    clientTracking: false,
-  });
-
-  const routes: HttpRoute[] = [
-    ...healthRoutes({
-      registry: metrics.registry,
-      ready: () => {
-        const reasons: string[] = [];
-        if (!accepting) reasons.push('shutting-down');
-        if (!offload.isReady()) reasons.push(`offload-${offload.kind}-not-ready`);
-        return { ready: reasons.length === 0, reasons };
-      },
-    }),
-    ...(opts.routes ?? []),
-  ];
-
-  const server: Server = createServer((req, res) => {
-    const url = new URL(req.url ?? '/', 'http://localhost');
-    const m = matchRoute(routes, req.method ?? 'GET', url.pathname);
-    if (!m) return sendError(res, 404, `no route for ${req.method} ${url.pathname}`);
-    Promise.resolve(m.route.handler(req, res, m.params, url)).catch((err) => {
-      logger.error({ err, path: url.pathname }, 'http handler failed');
-      if (!res.headersSent) sendError(res, 500, 'internal error');
-      else res.destroy();
-    });
-  });
-
-  /** Refuse an upgrade with an HTTP status, a metric label and a reason in the body. */
-  const reject = (socket: Duplex, status: number, code: string, reason: string) => {
-    metrics.rejected(code);
-    const body = JSON.stringify({ error: code, reason });
-    socket.end(
-      `HTTP/1.1 ${status} ${STATUS_TEXT[status] ?? 'Error'}\r\n` +
-        `Content-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
-    );
-  };
-
-  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
-    socket.on('error', () => {});
-    const url = new URL(req.url ?? '/', 'http://localhost');
-    if (url.pathname !== config.WS_PATH) return reject(socket, 404, 'wrong-path', `the WebSocket endpoint is ${config.WS_PATH}`);
-    if (!accepting) return reject(socket, 503, 'shutting-down', 'the broker is shutting down');
-    if (connections.size >= config.MAX_CONNECTIONS) return reject(socket, 503, 'too-many-connections', `MAX_CONNECTIONS (${config.MAX_CONNECTIONS}) reached`);
-    const remote = req.socket.remoteAddress ?? '';
-    if (auth.mode === 'development' && !config.ALLOW_REMOTE_WITHOUT_AUTH && !LOOPBACK.has(remote)) {
-      return reject(socket, 403, 'remote-without-auth', 'no authentication configured: only loopback clients are admitted (set ALLOW_REMOTE_WITHOUT_AUTH=true to override)');
-    }
-    wss.handleUpgrade(req, socket, head, (ws) => {
-      const conn = new Connection(
-        ws,
-        ctx,
-        { remoteAddress: remote, subprotocol: ws.protocol || null },
-        transport,
-        batcher,
-        metrics,
-        (c) => {
-          connections.delete(c);
-          metrics.openConnections = connections.size;
-        },
-      );
-      connections.add(conn);
-      metrics.connectionsOpened++;
-      metrics.openConnections = connections.size;
-    });
-  });
+  const endpoint = new WsEndpoint(
+    {
+      path: config.WS_PATH,
+      maxConnections: config.MAX_CONNECTIONS,
+      // Room above the STOMP frame limit so an oversized frame (up to twice the limit in
+      // one WebSocket message) gets a STOMP ERROR from the parser; beyond that ws closes
+      // with 1009 before buffering more.
+      maxPayload: 2 * config.MAX_FRAME_BYTES + 64 * 1024,
+      compression: config.WS_COMPRESSION,
+      loopbackOnly: auth.mode === 'development' && !config.ALLOW_REMOTE_WITHOUT_AUTH,
+      transport,
+    },
+    ctx,
+    metrics,
+  );
 
   if (!opts.offload) await offload.start();
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(config.PORT, config.HOST, () => resolve());
+  const http = await startHttpServer({
+    host: config.HOST,
+    port: config.PORT,
+    registry: metrics.registry,
+    logger,
+    notReady: () => {
+      const reasons: string[] = [];
+      if (!endpoint.isAccepting) reasons.push('shutting-down');
+      if (!offload.isReady()) reasons.push(`offload-${offload.kind}-not-ready`);
+      return reasons;
+    },
+    routes: opts.routes ?? [],
+    onUpgrade: endpoint.handleUpgrade,
   });
-  const addr = server.address();
-  const port = typeof addr === 'object' && addr ? addr.port : config.PORT;
+  const port = http.port;
   const url = `ws://127.0.0.1:${port}${config.WS_PATH}`;
 
   let closing: Promise<void> | null = null;
   const close = () =>
     (closing ??= (async () => {
-      accepting = false;
-      logger.info({ connections: connections.size }, 'draining');
-      server.close();
-      for (const c of connections) c.goAway();
-      const deadline = Date.now() + config.DRAIN_TIMEOUT_MS;
-      while (connections.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
-      for (const c of connections) c.session.handleClose();
+      logger.info({ connections: endpoint.connections }, 'draining');
+      http.close();
+      await endpoint.drain(Date.now() + config.DRAIN_TIMEOUT_MS);
       await offload.close();
-      wss.close();
-      server.closeAllConnections?.();
+      http.closeAll();
       logger.info('drained');
     })());
 
@@ -237,7 +172,7 @@ export async function startBroker(opts: BrokerOptions = {}): Promise<BrokerHandl
     registry,
     offload,
     nodeId,
-    connections: () => connections.size,
+    connections: () => endpoint.connections,
     close,
   };
 }

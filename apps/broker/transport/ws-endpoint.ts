@@ -1,0 +1,101 @@
+/**
+ * The WebSocket endpoint: decides whether an HTTP upgrade on the broker's port becomes a
+ * STOMP connection (path, draining, connection limit, the development-mode loopback rule),
+ * then hands the socket to a Connection. Owns the set of live connections and their drain.
+ */
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer } from 'ws';
+import type { BrokerMetrics } from '../broker-metrics';
+import type { SessionContext } from '../session/session';
+import { Connection, type TransportLimits } from './connection';
+import { OutputBatcher } from './output-batcher';
+import { chooseSubprotocol } from './subprotocol';
+
+export interface WsEndpointOptions {
+  path: string;
+  maxConnections: number;
+  /** ws's own limit on one WebSocket message; beyond it ws closes with 1009. */
+  maxPayload: number;
+  compression: boolean;
+  /** Admit only loopback peers (development mode without ALLOW_REMOTE_WITHOUT_AUTH). */
+  loopbackOnly: boolean;
+  transport: TransportLimits;
+}
+
+const STATUS_TEXT: Record<number, string> = { 403: 'Forbidden', 404: 'Not Found', 503: 'Service Unavailable' };
+const LOOPBACK = new Set(['127.0.0.1', '::1', '::ffff:127.0.0.1']);
+
+export class WsEndpoint {
+  private readonly wss: WebSocketServer;
+  private readonly batcher = new OutputBatcher();
+  private readonly live = new Set<Connection>();
+  private accepting = true;
+
+  constructor(
+    private readonly opts: WsEndpointOptions,
+    private readonly sessions: SessionContext,
+    private readonly metrics: BrokerMetrics,
+  ) {
+    this.wss = new WebSocketServer({
+      noServer: true,
+      perMessageDeflate: opts.compression,
+      maxPayload: opts.maxPayload,
+      handleProtocols: (offered) => chooseSubprotocol(offered),
+      clientTracking: false,
+    });
+  }
+
+  get connections(): number {
+    return this.live.size;
+  }
+
+  get isAccepting(): boolean {
+    return this.accepting;
+  }
+
+  /** The HTTP server's 'upgrade' listener. */
+  readonly handleUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
+    socket.on('error', () => {});
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    const o = this.opts;
+    if (url.pathname !== o.path) return this.reject(socket, 404, 'wrong-path', `the WebSocket endpoint is ${o.path}`);
+    if (!this.accepting) return this.reject(socket, 503, 'shutting-down', 'the broker is shutting down');
+    if (this.live.size >= o.maxConnections) return this.reject(socket, 503, 'too-many-connections', `MAX_CONNECTIONS (${o.maxConnections}) reached`);
+    const remote = req.socket.remoteAddress ?? '';
+    if (o.loopbackOnly && !LOOPBACK.has(remote)) {
+      return this.reject(socket, 403, 'remote-without-auth', 'no authentication configured: only loopback clients are admitted (set ALLOW_REMOTE_WITHOUT_AUTH=true to override)');
+    }
+    this.wss.handleUpgrade(req, socket, head, (ws) => {
+      const conn = new Connection(ws, this.sessions, { remoteAddress: remote, subprotocol: ws.protocol || null }, o.transport, this.batcher, this.metrics, (c) => {
+        this.live.delete(c);
+        this.metrics.openConnections = this.live.size;
+      });
+      this.live.add(conn);
+      this.metrics.connectionsOpened++;
+      this.metrics.openConnections = this.live.size;
+    });
+  };
+
+  /**
+   * Stop admitting, ask every client to go (1001 after what is queued), wait until they are
+   * gone or the deadline passes, then end what is left.
+   */
+  async drain(deadline: number): Promise<void> {
+    this.accepting = false;
+    for (const c of this.live) c.goAway();
+    while (this.live.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    for (const c of this.live) c.session.handleClose();
+    this.wss.close();
+  }
+
+  /** Refuse an upgrade with an HTTP status, a metric label and a reason in the body. */
+  private reject(socket: Duplex, status: number, code: string, reason: string): void {
+    this.metrics.rejected(code);
+    const body = JSON.stringify({ error: code, reason });
+    socket.end(
+      `HTTP/1.1 ${status} ${STATUS_TEXT[status] ?? 'Error'}\r\n` +
+        `Content-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+    );
+  }
+}
