@@ -1,7 +1,7 @@
 /**
- * The seed-003 baseline consumer for `npm run bench:pipeline`, run as its own process like
- * the seed's Spring consumer: one AMQP message per chat message (JSON), one awaited INSERT
- * per message straight from the queue, then ack. Args: amqpUrl queue databaseUrl prefetch.
+ * The baseline consumer for `npm run bench:pipeline` (its `seed003` run), run as its own
+ * process as a separate consumer service would be: one AMQP message per chat message (JSON),
+ * one awaited INSERT per message straight from the queue, then ack. Args: amqpUrl queue databaseUrl prefetch.
  */
 import amqp from 'amqplib';
 import pg from 'pg';

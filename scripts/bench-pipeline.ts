@@ -1,7 +1,7 @@
 /**
- * `npm run bench:pipeline` (issue 4 "Benchmark"): the persistence pipeline against real
- * RabbitMQ, Redis and Postgres started by the test harness (temp dirs, free ports, stopped at
- * the end), and in the same run the seed-003 design as the baseline.
+ * `npm run bench:pipeline`: the persistence pipeline against real RabbitMQ, Redis and Postgres
+ * started by the test harness (temp dirs, free ports, stopped at the end), and in the same run
+ * the one-INSERT-per-message design as the baseline (called `seed003` here).
  *
  *   ours      broker-side AmqpOffload in this process (packs, confirms) → RabbitMQ → the
  *             consumer process (`apps/consumer/main.ts`) → Redis Stream → batched INSERT
@@ -35,6 +35,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isolatedEnv, migrate } from '../apps/shared/testing/pipeline-env';
 import { messageFactory } from '../apps/shared/testing/messages';
+import { sleep } from '../apps/shared/sleep';
 import { cpuDelta, cpuSnapshot, type CpuTargets } from './bench-pipeline-cpu';
 
 const N = Number(process.env.BENCH_N ?? 200_000);
@@ -45,7 +46,6 @@ const BASE_N = Number(process.env.BENCH_BASE_N ?? 20_000);
 const EMBEDDED_N = Number(process.env.BENCH_EMBEDDED_N ?? 50_000);
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const logger = pino({ level: 'warn' });
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 let db: pg.Client;
 async function count(nodeId: string): Promise<number> {
@@ -143,8 +143,8 @@ async function ours(rabbit: ServiceHandle, redis: ServiceHandle, postgres: Servi
     const text = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
     const v = (name: string) => Number(text.split('\n').find((l) => l.startsWith(name + ' '))?.split(' ')[1] ?? NaN);
     return {
-      insertSeconds: v('stompbox_consumer_insert_seconds_sum'),
-      inserts: v('stompbox_consumer_insert_seconds_count'),
+      insertSeconds: v('stompbox_db_insert_batch_seconds_sum{store="postgres"}'),
+      inserts: v('stompbox_consumer_batch_rows_count'),
       rows: v('stompbox_consumer_batch_rows_sum'),
       cpuSeconds: v('process_cpu_seconds_total'),
     };

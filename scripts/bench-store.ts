@@ -1,8 +1,7 @@
 /**
  * `npm run bench:store`: rows/s of Store.insertBatch with 1,000-row batches, on a real
  * PostgreSQL (started by the test harness, or TEST_DATABASE_URL) and on the embedded PGlite
- * (worker thread, on disk), against a baseline measured in the same run: one INSERT per row
- * (the seed-003 design). Also the main thread's worst event-loop stall during the PGlite run
+ * (worker thread, on disk), against a baseline measured in the same run: one INSERT per row. Also the main thread's worst event-loop stall during the PGlite run
  * (the reason it lives in a worker). Bounded: BENCH_ROWS rows per backend (default 50,000).
  */
 import { monitorEventLoopDelay } from 'node:perf_hooks';

@@ -1,5 +1,5 @@
 /**
- * `npm run db:migrate`: apply prisma/migrations offline (issue 4 item 1).
+ * `npm run db:migrate`: apply prisma/migrations offline (apps/shared/store/migrations.ts).
  *   DATABASE_URL set  -> the real Postgres it names;
  *   otherwise         -> the embedded PGlite under DATA_DIR/pglite (default .data/pglite).
  *   --embedded        -> the embedded one even when DATABASE_URL is set.

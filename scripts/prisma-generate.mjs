@@ -6,8 +6,8 @@
  *
  * Prisma 7's CLI tries to download its native schema engine before any command and fails
  * without internet; `generate` does not use that engine, and pointing
- * PRISMA_SCHEMA_ENGINE_BINARY at any existing file skips the download (PITFALLS.md
- * "Prisma 7 offline"). The runtime needs no native binary (wasm query compiler + adapter).
+ * PRISMA_SCHEMA_ENGINE_BINARY at any existing file skips the download. The runtime needs no
+ * native binary (wasm query compiler + adapter).
  * A stamp (hash of schema + Prisma version) skips the ~3 s run when nothing changed.
  */
 import { spawnSync } from 'node:child_process';

@@ -1,7 +1,7 @@
 /**
  * `npm run services`: local RabbitMQ (with STOMP, Web-STOMP and management plugins), Redis and
- * PostgreSQL for development, from Debian's packages, without Docker (issue 4 item 7). Each runs
- * on a free port with its files in a temp dir (the test harness, apps/shared/testing/services);
+ * PostgreSQL for development, from Debian's packages, without Docker. Each runs on a free
+ * port with its files in a temp dir (the test harness, apps/shared/testing/services);
  * the migrations are applied; the variables to export are printed. Ctrl-C stops everything
  * and deletes the temp dirs.
  *

@@ -5,14 +5,14 @@
 import { Registry } from 'prom-client';
 import { startBroker, type BrokerHandle } from '../broker/broker';
 import { deadLettersRoute } from '../broker/http/dead-letters-route';
-import type { HttpRoute } from '../shared/http/router';
+import type { HttpPlugin } from '../shared/http/create-http-server';
 import { storeRoutes } from '../broker/http/store-routes';
 import type { Config } from '../shared/config';
 import type { Logger } from '../shared/logger';
 import { startPipeline } from './pipeline';
 
 /** Start pipeline then broker; returns a handle whose close() drains both in order. */
-export async function startAllInOne(config: Config, logger: Logger, extraRoutes: HttpRoute[] = []): Promise<BrokerHandle> {
+export async function startAllInOne(config: Config, logger: Logger, publicRoutes: HttpPlugin[] = []): Promise<BrokerHandle> {
   const registry = new Registry();
   const pipeline = await startPipeline({ config, logger, registry });
   const broker = await startBroker({
@@ -21,7 +21,10 @@ export async function startAllInOne(config: Config, logger: Logger, extraRoutes:
     registry,
     offload: pipeline.offload,
     history: pipeline.history,
-    routes: [...(pipeline.deadLetters ? [deadLettersRoute(pipeline.deadLetters)] : []), ...storeRoutes(pipeline.store), ...extraRoutes],
+    routes: {
+      data: [...(pipeline.deadLetters ? [deadLettersRoute(pipeline.deadLetters)] : []), storeRoutes(pipeline.store)],
+      public: publicRoutes,
+    },
   });
   const closeBroker = broker.close;
   let closing: Promise<void> | null = null;

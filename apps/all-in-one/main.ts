@@ -1,5 +1,5 @@
 /**
- * `npm start`: broker and consumer in one process (DESIGN.md "Embedded default"). With no
+ * `npm start`: broker and consumer in one process (the embedded default). With no
  * AMQP_URL / REDIS_URL / DATABASE_URL everything runs on embedded twins (in-process queue
  * and stream, PGlite under DATA_DIR); each variable switches one component to the real one.
  */
@@ -13,7 +13,7 @@ runMain(async () => {
   const config = loadConfigOrExit();
   const logger = createLogger(config.LOG_LEVEL, 'stompbox');
   logger.info({ config: summarizeConfig(config) }, 'configuration');
-  const broker = await startAllInOne(config, logger, demoRoutes(undefined, { wsPath: config.WS_PATH, roomTemplate: config.ROOM_TEMPLATE }));
+  const broker = await startAllInOne(config, logger, [demoRoutes(undefined, { wsPath: config.WS_PATH, roomTemplate: config.ROOM_TEMPLATE })]);
   exitOnSignals(broker.close, logger);
   logger.info({ url: broker.url, http: broker.httpUrl, nodeId: broker.nodeId }, `stompbox ready: connect STOMP over WebSocket to ${broker.url} — demo page at ${broker.httpUrl}/`);
 });

@@ -1,8 +1,8 @@
 /**
- * The embedded default end to end (issue 4 item 4): no AMQP_URL / REDIS_URL / DATABASE_URL,
- * so startPipeline wires the in-process queue and stream twins to P1's PGlite store (files
- * under DATA_DIR, in a worker thread). Same checks as on the real services, plus: a restart
- * on the same DATA_DIR keeps the history.
+ * The embedded default end to end: no AMQP_URL / REDIS_URL / DATABASE_URL, so startPipeline
+ * wires the in-process queue and stream twins to the PGlite store (files under DATA_DIR, in a
+ * worker thread). Same checks as on the real services, plus: a restart on the same DATA_DIR
+ * keeps the history.
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, rmSync } from 'node:fs';

@@ -1,6 +1,6 @@
 /**
- * The pipeline on real RabbitMQ, Redis and Postgres (issue 4 "Tests"), one set of services for
- * the whole file (P1's harness: free ports, temp dirs, stopped after). Each test uses its own
+ * The pipeline on real RabbitMQ, Redis and Postgres, one set of services for the whole file
+ * (shared/testing/services: free ports, temp dirs, stopped after). Each test uses its own
  * exchange/queues/stream names and node id, so tests never see each other's messages.
  *
  * What a sender can lose (documented in amqp-offload.ts): a message whose promise resolved
@@ -23,6 +23,7 @@ import { messageFactory, waitFor } from '../shared/testing/messages';
 import { sendLoop } from '../shared/testing/send-loop';
 import { startBroker } from '../broker/broker';
 import { frame, rawConnect } from '../broker/testing/raw-client';
+import { sleep } from '../shared/sleep';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 /** Fault tests restart services: well past vitest's 30 s default on a busy machine. */
@@ -59,7 +60,7 @@ async function expectAllStored(nodeId: string, mustHave: Iterable<string>, mayHa
   const need = new Set(mustHave);
   await waitFor(async () => (await countRows(postgres.url, nodeId)) >= need.size, timeoutMs, `${need.size} rows of ${nodeId}`, 100);
   // Let stragglers (accepted, failed-but-delivered) land, then compare exactly.
-  await new Promise((r) => setTimeout(r, 300));
+  await sleep(300);
   const ids = await storedIds(postgres.url, nodeId);
   const stored = new Set(ids);
   expect(stored.size).toBe(ids.length); // once each (primary key, checked anyway)
@@ -119,9 +120,9 @@ describe('pipeline on RabbitMQ + Redis + Postgres', () => {
     const p = await startPipeline({ config: config('rmq'), logger, registry: new Registry() });
     try {
       const loop = sendLoop(p.offload, messageFactory('rmq'), 40, 10);
-      await new Promise((r) => setTimeout(r, 1_000));
+      await sleep(1_000);
       await rabbit.restart();
-      await new Promise((r) => setTimeout(r, 1_500));
+      await sleep(1_500);
       await loop.stop();
       expect(loop.confirmed.size).toBeGreaterThan(1_000);
       // The buffer carried the restart: nothing timed out.
@@ -136,16 +137,16 @@ describe('pipeline on RabbitMQ + Redis + Postgres', () => {
     const p = await startPipeline({ config: config('outage', { STREAM_MAX_ENTRIES: '200' }), logger, registry: new Registry() });
     try {
       const loop = sendLoop(p.offload, messageFactory('outage'), 40, 10);
-      await new Promise((r) => setTimeout(r, 800));
+      await sleep(800);
       await postgres.halt();
       const downAt = Date.now();
-      await new Promise((r) => setTimeout(r, 2_000));
+      await sleep(2_000);
       await redis.restart();
-      await new Promise((r) => setTimeout(r, Math.max(0, 10_000 - (Date.now() - downAt))));
+      await sleep(Math.max(0, 10_000 - (Date.now() - downAt)));
       // Bounded while the database was away: the stream stops at its bound, RabbitMQ holds the rest.
       expect(await p.consumer.backlog()).toBeLessThanOrEqual(200 + 64);
       await postgres.start();
-      await new Promise((r) => setTimeout(r, 500));
+      await sleep(500);
       await loop.stop();
       expect(loop.failed.size).toBe(0);
       await expectAllStored('outage', loop.confirmed, loop.accepted, 60_000);
@@ -174,9 +175,9 @@ describe('pipeline on RabbitMQ + Redis + Postgres', () => {
       await waitFor(async () => (await countRows(postgres.url, 'kill')) > 500, 30_000, 'the consumer to store something', 100);
       child.kill('SIGKILL');
       await new Promise((r) => child.once('exit', r));
-      await new Promise((r) => setTimeout(r, 1_000));
+      await sleep(1_000);
       child = startConsumerProcess();
-      await new Promise((r) => setTimeout(r, 1_500));
+      await sleep(1_500);
       await loop.stop();
       expect(loop.failed.size).toBe(0);
       await expectAllStored('kill', loop.confirmed, loop.accepted, 60_000);
@@ -189,7 +190,8 @@ describe('pipeline on RabbitMQ + Redis + Postgres', () => {
       const health = await (await fetch(`http://127.0.0.1:${port}/healthz`)).json();
       expect(health).toMatchObject({ status: 'ok', source: { kind: 'amqp', ready: true }, stream: { kind: 'redis' }, store: 'postgres' });
       const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
-      expect(metrics).toMatch(/^stompbox_consumer_messages_stored_total \d+/m);
+      expect(metrics).toMatch(/^stompbox_db_insert_rows_total\{store="postgres",outcome="inserted"\} \d+/m);
+      expect(metrics).toMatch(/^stompbox_consumer_batch_rows_count \d+/m);
       // Graceful stop of the consumer process: exit code 0.
       const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
       child.kill('SIGTERM');
@@ -232,7 +234,7 @@ describe('pipeline on RabbitMQ + Redis + Postgres', () => {
         expect(s.frames.filter((f) => f.command === 'ERROR')).toEqual([]);
       }));
       await waitFor(async () => (await countRows(postgres.url, 'e2e')) >= 10_001, 60_000, '10,001 rows', 100);
-      await new Promise((r) => setTimeout(r, 300));
+      await sleep(300);
       expect(await countRows(postgres.url, 'e2e')).toBe(10_001);
       expect(await p.store.countMessages('load3')).toBe(2_000); // senders 3, 8, 13, 18
       const perSender = await sendersOf(postgres.url, 'e2e');

@@ -4,7 +4,6 @@
  * The same scenarios run on real RabbitMQ/Redis/Postgres in pipeline-services.test.ts.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import type { IncomingMessage, ServerResponse } from 'node:http';
 import pino from 'pino';
 import { Registry } from 'prom-client';
 import { loadConfig } from '../shared/config';
@@ -12,8 +11,10 @@ import { OffloadFullError } from '../shared/queue/offload';
 import { decodePack } from '../shared/queue/pack-codec';
 import { startPipeline, type Pipeline } from './pipeline';
 import { deadLettersRoute } from '../broker/http/dead-letters-route';
+import { createHttpServer } from '../shared/http/create-http-server';
 import { FakeStore } from '../shared/testing/fake-store';
 import { messageFactory, waitFor } from '../shared/testing/messages';
+import { sleep } from '../shared/sleep';
 
 const logger = pino({ level: 'silent' });
 let open: Pipeline[] = [];
@@ -95,7 +96,7 @@ describe('pipeline on embedded twins', () => {
           refused++;
         }
       }
-      await new Promise((r) => setTimeout(r, 5));
+      await sleep(5);
     }
     // Bounded everywhere: stream ≤ bound (+ one batch), queue ≤ its bound, then the offload refuses.
     expect(refused).toBeGreaterThan(0);
@@ -124,13 +125,11 @@ describe('pipeline on embedded twins', () => {
     expect(decodePack(letter.body)[0].id).toBe(bad.id);
     expect(await metric(registry, 'stompbox_dead_letters_total', { stage: 'store' })).toBe(1);
     // Visible over HTTP in embedded mode (reasons and ids, no bodies).
-    const route = deadLettersRoute(p.deadLetters!);
-    let status = 0;
-    let body = '';
-    const res = { writeHead: (s: number) => (status = s), end: (b: string) => (body = b) } as unknown as ServerResponse;
-    await route.handler({} as IncomingMessage, res, {}, new URL('http://x/api/dead-letters?limit=5'));
-    expect(status).toBe(200);
-    expect(JSON.parse(body)).toEqual({ total: 1, letters: [{ stage: 'store', reason: letter.reason, messageIds: [bad.id], bytes: letter.body.length }] });
+    const http = createHttpServer({ logger }).register(deadLettersRoute(p.deadLetters!));
+    const res = await http.inject({ method: 'GET', url: '/api/dead-letters?limit=5' });
+    await http.close();
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toEqual({ total: 1, letters: [{ stage: 'store', reason: letter.reason, messageIds: [bad.id], bytes: letter.body.length }] });
   });
 
   it('a row that makes the store throw (not an outage) is isolated and dead-lettered; the rest is stored', async () => {

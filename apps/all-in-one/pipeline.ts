@@ -12,6 +12,8 @@
  */
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
+import { closeOnce } from '../shared/close-once';
+import { sleep } from '../shared/sleep';
 import { consumerFrom } from '../consumer/consumer-options';
 import { startConsumer, type Consumer } from '../consumer/consumer';
 import { openPackStream } from '../consumer/stream/open-stream';
@@ -48,8 +50,6 @@ export interface Pipeline {
   close(): Promise<void>;
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
 /** Broker + consumer in one process (the all-in-one `npm start`). */
 export async function startPipeline(deps: PipelineDeps): Promise<Pipeline> {
   const { config: c, logger, registry } = deps;
@@ -79,22 +79,20 @@ export async function startPipeline(deps: PipelineDeps): Promise<Pipeline> {
   await offload.start();
   log.info({ offload: offload.kind, stream: stream.kind, cache: cache?.kind ?? 'off', store: store.kind }, 'pipeline started');
 
-  let closing: Promise<void> | null = null;
   return {
     offload,
     history: new CachedHistory(cache, store, c.HISTORY_MAX || 1, log),
     store,
     consumer,
     deadLetters: memoryDead,
-    close: () =>
-      (closing ??= (async () => {
-        const deadline = Date.now() + c.DRAIN_TIMEOUT_MS;
-        await offload.close();
-        // The in-process queue dies with the process: let the consumer empty it first.
-        while (memoryQueue && memoryQueue.depth() > 0 && Date.now() < deadline) await sleep(20);
-        if (memoryQueue && memoryQueue.depth() > 0) log.error({ messages: memoryQueue.depth() }, 'in-process queue not drained before shutdown; these messages are lost');
-        await consumer.close();
-        if (ownStore) await store.close();
-      })()),
+    close: closeOnce(async () => {
+      const deadline = Date.now() + c.DRAIN_TIMEOUT_MS;
+      await offload.close();
+      // The in-process queue dies with the process: let the consumer empty it first.
+      while (memoryQueue && memoryQueue.depth() > 0 && Date.now() < deadline) await sleep(20);
+      if (memoryQueue && memoryQueue.depth() > 0) log.error({ messages: memoryQueue.depth() }, 'in-process queue not drained before shutdown; these messages are lost');
+      await consumer.close();
+      if (ownStore) await store.close();
+    }),
   };
 }

@@ -5,6 +5,7 @@
  */
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
+import { closeOnce } from '../shared/close-once';
 import type { Config } from '../shared/config';
 import { CachedHistory } from '../shared/history/cached-history';
 import type { HistorySource } from '../shared/history/history';
@@ -50,10 +51,10 @@ export async function openBrokerBackends(deps: BrokerBackendDeps): Promise<Broke
     offload,
     history: new CachedHistory(cache, store, c.HISTORY_MAX || 1, log),
     store,
-    close: async () => {
+    close: closeOnce(async () => {
       await offload.close();
       await cache?.close();
       if (ownStore) await store.close();
-    },
+    }),
   };
 }

@@ -45,10 +45,10 @@ export class BrokerMetrics {
     mirror(registry, 'stompbox_slow_consumer_disconnects_total', 'Connections closed for exceeding the send buffer or pending limits', () => m.slowConsumerDisconnects);
     mirror(registry, 'stompbox_heartbeat_timeouts_total', 'Connections closed for missing heart-beats', () => m.heartbeatTimeouts);
     mirror(registry, 'stompbox_nacks_total', 'NACKed messages (discarded on topics, see README)', () => m.nacks);
-    gauge(registry, 'stompbox_connections', 'Open WebSocket connections', () => m.openConnections);
-    gauge(registry, 'stompbox_subscriptions', 'Active subscriptions on this node', () => m.gauges.subscriptions());
-    gauge(registry, 'stompbox_destinations', 'Destinations with at least one local subscriber', () => m.gauges.destinations());
-    gauge(registry, 'stompbox_offload_queue_depth', 'Messages handed to the offload and not yet confirmed', () => m.gauges.offloadDepth());
+    scrapedGauge(registry, 'stompbox_connections', 'Open WebSocket connections', () => m.openConnections);
+    scrapedGauge(registry, 'stompbox_subscriptions', 'Active subscriptions on this node', () => m.gauges.subscriptions());
+    scrapedGauge(registry, 'stompbox_destinations', 'Destinations with at least one local subscriber', () => m.gauges.destinations());
+    scrapedGauge(registry, 'stompbox_offload_queue_depth', 'Messages handed to the offload and not yet confirmed', () => m.gauges.offloadDepth());
   }
 
   frameIn(command: string): void {
@@ -93,6 +93,7 @@ function mirror(registry: Registry, name: string, help: string, read: () => numb
   });
 }
 
-function gauge(registry: Registry, name: string, help: string, read: () => number): void {
+/** A prom-client Gauge that reads its value at scrape time. */
+function scrapedGauge(registry: Registry, name: string, help: string, read: () => number): void {
   new Gauge({ name, help, registers: [registry], collect() { this.set(read()); } });
 }

@@ -12,14 +12,13 @@ import type { Offload } from '../shared/queue/offload';
 import { emptyHistory, type HistorySource } from '../shared/history/history';
 import { compileRoomTemplate } from '../shared/rooms';
 import { RecentRing } from '../shared/history/recent-ring';
-import type { HttpRoute } from '../shared/http/router';
-import { startHttpServer } from './http/http-server';
+import { startHttpServer, type BrokerRoutes } from './http/http-server';
 import { BrokerMetrics } from './broker-metrics';
-import { DestinationRegistry } from './hub/destination-registry';
-import { Router } from './hub/hub';
+import type { AccessPolicy } from './hub/access-policy';
+import type { DestinationHooks } from './hub/destination-hooks';
+import { Hub } from './hub/hub';
 import { developmentAuthenticator, type Authenticator } from './session/authenticator';
 import type { SessionContext } from './session/session';
-import type { Subscription } from './session/subscription';
 import type { TransportLimits } from './transport/connection';
 import { WsEndpoint } from './transport/ws-endpoint';
 
@@ -33,8 +32,13 @@ export interface BrokerOptions {
   history?: HistorySource;
   /** prom-client registry for /metrics (shared with the pipeline in one process). */
   registry?: Registry;
-  routes?: HttpRoute[];
+  /** HTTP routes as fastify plugins: `data` behind development mode's loopback rule, `public` not. */
+  routes?: BrokerRoutes;
   auth?: Authenticator;
+  /** Checked before every SUBSCRIBE and SEND (none: everything is allowed). */
+  access?: AccessPolicy;
+  /** Called on a destination's first local subscriber and after its last. */
+  hooks?: DestinationHooks;
   logger?: Logger;
   /** Install SIGTERM/SIGINT handlers that drain and exit (main only). */
   handleSignals?: boolean;
@@ -47,7 +51,7 @@ export interface BrokerHandle {
   httpUrl: string;
   config: Config;
   metrics: BrokerMetrics;
-  registry: DestinationRegistry<Subscription>;
+  hub: Hub;
   offload: Offload;
   nodeId: string;
   connections(): number;
@@ -60,16 +64,21 @@ export async function startBroker(opts: BrokerOptions = {}): Promise<BrokerHandl
   const logger = opts.logger ?? createLogger(config.LOG_LEVEL, 'broker');
   const nodeId = config.NODE_ID ?? randomNodeId();
   const metrics = new BrokerMetrics(opts.registry, true);
-  const registry = new DestinationRegistry<Subscription>();
   const offload = opts.offload ?? new MemoryOffload(config.OFFLOAD_MAX_PENDING);
-  const rooms = compileRoomTemplate(config.ROOM_TEMPLATE);
-  const ring = new RecentRing(config.RECENT_RING_SIZE);
-  const ids = new MessageIdGenerator(nodeId);
-  const router = new Router(registry, offload, ids, rooms, ring, metrics);
+  const hub = new Hub({
+    ids: new MessageIdGenerator(nodeId),
+    offload,
+    rooms: compileRoomTemplate(config.ROOM_TEMPLATE),
+    ring: new RecentRing(config.RECENT_RING_SIZE),
+    history: opts.history ?? emptyHistory,
+    access: opts.access,
+    hooks: opts.hooks,
+    onHookError: (destination, err) => logger.warn({ err, destination }, 'last-unsubscribe hook failed; the destination may stay bound'),
+  });
   const auth = opts.auth ?? developmentAuthenticator;
   metrics.gauges = {
-    subscriptions: () => registry.subscriptions,
-    destinations: () => registry.destinations,
+    subscriptions: () => hub.subscriptions,
+    destinations: () => hub.destinations,
     offloadDepth: () => offload.depth(),
   };
 
@@ -79,16 +88,13 @@ export async function startBroker(opts: BrokerOptions = {}): Promise<BrokerHandl
       maxTransactions: config.MAX_TRANSACTIONS_PER_CONNECTION,
       maxFramesPerTransaction: config.MAX_FRAMES_PER_TRANSACTION,
       maxPendingPerSubscription: config.MAX_PENDING_PER_SUBSCRIPTION,
+      maxPendingFrames: config.MAX_PENDING_FRAMES_PER_CONNECTION,
       defaultPrefetch: config.DEFAULT_PREFETCH,
       historyMax: config.HISTORY_MAX,
       androidDetect: config.ANDROID_DETECT,
       heartbeat: { serverSendMs: config.HEARTBEAT_SERVER_SEND_MS, serverRecvMs: config.HEARTBEAT_SERVER_RECV_MS, minMs: config.HEARTBEAT_MIN_MS },
     },
-    registry,
-    router,
-    rooms,
-    ring,
-    history: opts.history ?? emptyHistory,
+    hub,
     auth,
     metrics,
     onInternalError: (err) => logger.error({ err }, 'internal error in session'),
@@ -136,7 +142,8 @@ export async function startBroker(opts: BrokerOptions = {}): Promise<BrokerHandl
       if (!offload.isReady()) reasons.push(`offload-${offload.kind}-not-ready`);
       return reasons;
     },
-    routes: opts.routes ?? [],
+    routes: opts.routes ?? {},
+    dataLoopbackOnly: auth.mode === 'development' && !config.ALLOW_REMOTE_WITHOUT_AUTH,
     onUpgrade: endpoint.handleUpgrade,
   });
   const port = http.port;
@@ -169,7 +176,7 @@ export async function startBroker(opts: BrokerOptions = {}): Promise<BrokerHandl
     httpUrl: `http://127.0.0.1:${port}`,
     config,
     metrics,
-    registry,
+    hub,
     offload,
     nodeId,
     connections: () => endpoint.connections,

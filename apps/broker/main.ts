@@ -21,7 +21,10 @@ runMain(async () => {
   const registry = new Registry();
   const side = config.AMQP_URL ? await openBrokerBackends({ config, logger, registry }) : null;
   if (!side) logger.warn('AMQP_URL is not set: messages are routed but NOT persisted (run `npm start` for broker + consumer in one process)');
-  const routes = [...(side ? storeRoutes(side.store) : []), ...demoRoutes(undefined, { wsPath: config.WS_PATH, roomTemplate: config.ROOM_TEMPLATE })];
+  const routes = {
+    data: side ? [storeRoutes(side.store)] : [],
+    public: [demoRoutes(undefined, { wsPath: config.WS_PATH, roomTemplate: config.ROOM_TEMPLATE })],
+  };
   const broker = await startBroker({ config, logger, registry, offload: side?.offload, history: side?.history, routes });
   exitOnSignals(async () => {
     await broker.close(); // stops accepting, closes clients, then the offload after its confirms

@@ -1,5 +1,5 @@
 /**
- * The bridge: queue → stream (issue 4 item 3). Packs arriving from the PackSource are
+ * The bridge: queue → stream. Packs arriving from the PackSource are
  * gathered per tick, appended to the stream in one pipelined round trip (one entry per pack),
  * and acked to the queue only after the stream accepted them. The room messages also go to
  * the recent-N cache in the same tick (best effort: the database stays the source of truth).
@@ -15,6 +15,8 @@ import type { DeadLetterSink, PackDelivery, PackSource } from '../shared/queue/p
 import type { ConsumerMetrics } from './consumer-metrics';
 import type { PackStream } from './stream/pack-stream';
 import type { RecentCache } from '../shared/history/recent-cache';
+import { backoffMs } from '../shared/backoff';
+import { sleep } from '../shared/sleep';
 
 export interface BridgeOptions {
   maxStreamEntries: number;
@@ -28,8 +30,6 @@ interface Held {
   ok: boolean;
   error: string | null;
 }
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export class Bridge {
   private held: Held[] = [];
@@ -49,7 +49,7 @@ export class Bridge {
   ) {}
 
   async start(): Promise<void> {
-    await this.source.start((d) => this.accept(d));
+    await this.source.start((d) => this.holdForStream(d));
   }
 
   /** True while the stream is past its bound. */
@@ -71,7 +71,8 @@ export class Bridge {
     this.stopped = true;
   }
 
-  private accept(d: PackDelivery): void {
+  /** Check a delivered pack and hold it until the loop has appended it to the stream. */
+  private holdForStream(d: PackDelivery): void {
     let ok = false;
     let error: string | null = null;
     try {
@@ -127,7 +128,7 @@ export class Bridge {
         failures++;
         this.m.bridgeErrors.inc();
         if (failures === 1 || failures % 20 === 0) this.logger.warn({ err: (err as Error).message, failures }, 'stream append failed; retrying');
-        await sleep(Math.min(2_000, 50 * 2 ** Math.min(failures, 6)));
+        await sleep(backoffMs(failures, { baseMs: 50, maxMs: 2_000 }));
       }
     }
     this.running = false;

@@ -1,4 +1,8 @@
-/** Metrics of the consumer (issue 4 item 3), on the caller's Registry. */
+/**
+ * Metrics of the consumer, on the caller's Registry. What happens at the database (rows by
+ * outcome, insert time, outages) is counted by the store wrapper (shared/store/store-metrics.ts)
+ * on the same registry, not here.
+ */
 import type { Registry } from 'prom-client';
 import { counter, gauge, histogram } from '../shared/metrics';
 
@@ -9,13 +13,10 @@ export function consumerMetrics(registry: Registry) {
     backpressure: gauge(registry, 'stompbox_consumer_backpressure', '1 while the stream is past its bound and the bridge takes nothing from the queue'),
     bridgeErrors: counter(registry, 'stompbox_consumer_stream_errors_total', 'Failed appends to the stream (retried)'),
     cacheErrors: counter(registry, 'stompbox_consumer_cache_errors_total', 'Failed recent-cache writes (not retried: the database is the source of truth)'),
-    stored: counter(registry, 'stompbox_consumer_messages_stored_total', 'Messages inserted into the database'),
-    duplicates: counter(registry, 'stompbox_consumer_messages_duplicate_total', 'Messages skipped because their id was already stored'),
     skipped: counter(registry, 'stompbox_consumer_messages_not_room_total', 'Messages not persisted because they are not room messages'),
     deadLetters: counter(registry, 'stompbox_dead_letters_total', 'Messages or packs dead-lettered, by stage', ['stage']),
-    storeErrors: counter(registry, 'stompbox_consumer_store_errors_total', 'Failed batch inserts (retried with backoff)'),
+    storeErrors: counter(registry, 'stompbox_consumer_store_errors_total', 'Failed batch insert attempts of the writers, any cause (retried with backoff)'),
     batchRows: histogram(registry, 'stompbox_consumer_batch_rows', 'Rows per batch insert', [1, 10, 50, 100, 250, 500, 1000, 2000, 5000]),
-    insertSeconds: histogram(registry, 'stompbox_consumer_insert_seconds', 'Time of one batch insert', [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5]),
     lagSeconds: histogram(registry, 'stompbox_consumer_lag_seconds', 'SEND accepted by the broker to row inserted', [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60]),
     claimed: counter(registry, 'stompbox_consumer_claimed_entries_total', 'Stream entries reclaimed from writers that stopped (XAUTOCLAIM)'),
   };

@@ -1,8 +1,8 @@
 /**
- * The consumer (issue 4 item 3, DESIGN.md "Processes"): queue → bridge → stream → writers →
- * Store, plus the recent-N cache, assembled from whichever implementations the
- * configuration chose (RabbitMQ or the in-process queue, Redis or the in-process stream).
- * Used by `npm run consumer` (main.ts) and by the all-in-one process (shared/pipeline).
+ * The consumer (apps/README.md "Processes"): queue → bridge → stream → writers → Store, plus
+ * the recent-N cache, assembled from whichever implementations the configuration chose
+ * (RabbitMQ or the in-process queue, Redis or the in-process stream). Used by
+ * `npm run consumer` (main.ts) and by the all-in-one process (all-in-one/pipeline.ts).
  *
  * Shutdown (`close`): stop taking packs, put the held ones in the stream, let the writers
  * write what is in the stream, all within `drainTimeoutMs`; whatever remains stays in
@@ -12,6 +12,7 @@
 import { hostname } from 'node:os';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
+import { closeOnce } from '../shared/close-once';
 import type { Store } from '../shared/store/store';
 import type { DeadLetterSink, PackSource } from '../shared/queue/pack-source';
 import { Bridge } from './bridge';
@@ -32,7 +33,7 @@ export interface ConsumerOptions {
   drainTimeoutMs: number;
   /** Prefix of this process's writer names in the consumer group (default host-pid). */
   writerNamePrefix?: string;
-  /** Development mode: create rooms and users on first use, sender as member (issue 4 item 5). */
+  /** Development mode: create rooms and users on first use, sender as member (first-use.ts). */
   createOnFirstUse?: boolean;
 }
 
@@ -84,7 +85,6 @@ export async function startConsumer(parts: ConsumerParts, opts: ConsumerOptions,
   await bridge.start();
   logger.info({ source: parts.source.kind, stream: parts.stream.kind, store: parts.store.kind, writers: writers.length }, 'consumer started');
 
-  let closing: Promise<void> | null = null;
   return {
     status: () => ({
       source: { kind: parts.source.kind, ready: parts.source.isReady() },
@@ -93,18 +93,17 @@ export async function startConsumer(parts: ConsumerParts, opts: ConsumerOptions,
       heldPacks: bridge.heldCount(),
     }),
     backlog: () => parts.stream.length(),
-    close: () =>
-      (closing ??= (async () => {
-        const deadline = Date.now() + opts.drainTimeoutMs;
-        await bridge.stop(deadline);
-        await Promise.all(writers.map((w) => w.stop(deadline)));
-        const left = await parts.stream.length().catch(() => -1);
-        if (left > 0) logger.warn({ entries: left, stream: parts.stream.kind }, 'consumer stopped with stream entries not yet written');
-        await parts.source.close();
-        await parts.deadLetters.close();
-        await parts.cache?.close();
-        await parts.stream.close();
-        logger.info('consumer stopped');
-      })()),
+    close: closeOnce(async () => {
+      const deadline = Date.now() + opts.drainTimeoutMs;
+      await bridge.stop(deadline);
+      await Promise.all(writers.map((w) => w.stop(deadline)));
+      const left = await parts.stream.length().catch(() => -1);
+      if (left > 0) logger.warn({ entries: left, stream: parts.stream.kind }, 'consumer stopped with stream entries not yet written');
+      await parts.source.close();
+      await parts.deadLetters.close();
+      await parts.cache?.close();
+      await parts.stream.close();
+      logger.info('consumer stopped');
+    }),
   };
 }

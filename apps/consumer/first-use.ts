@@ -1,7 +1,7 @@
 /**
- * Development mode, before authentication exists (issue 4 item 5): a room named by a SEND's
- * destination and the user named by its CONNECT login are created on first use, and the
- * sender becomes a member. Done by the consumer after the batch is stored, never on the
+ * Development mode, before authentication exists (CREATE_ON_FIRST_USE): a room named by a
+ * SEND's destination and the user named by its CONNECT login are created on first use, and
+ * the sender becomes a member. Done by the consumer after the batch is stored, never on the
  * broker's SEND path; each (room, sender) pair costs one database call per process, then it
  * is remembered (bounded: the memory is cleared past `maxRemembered`). Best effort: a failure
  * is logged and retried with the pair's next message; it never holds up persistence.

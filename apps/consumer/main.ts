@@ -16,7 +16,7 @@ import { openStore } from '../shared/store/open-store';
 import { consumerFrom } from './consumer-options';
 import { openPackStream } from './stream/open-stream';
 import { startConsumer } from './consumer';
-import { consumerRoutes, listenConsumerHttp } from './http';
+import { startConsumerHttp } from './consumer-http';
 
 runMain(async () => {
   const config = loadConfigOrExit();
@@ -37,13 +37,13 @@ runMain(async () => {
     logger,
     registry,
   );
-  const { server, port } = await listenConsumerHttp(consumerRoutes(consumer, registry), config.CONSUMER_PORT, config.CONSUMER_HOST);
-  logger.info({ port }, `consumer running; health on http://127.0.0.1:${port}/healthz`);
+  const http = await startConsumerHttp({ consumer, registry, logger, port: config.CONSUMER_PORT, host: config.CONSUMER_HOST });
+  logger.info({ port: http.port }, `consumer running; health on http://127.0.0.1:${http.port}/healthz`);
 
   exitOnSignals(async () => {
     await consumer.close();
     await store.close();
-    server.close();
+    await http.close();
     logger.info('consumer drained');
   }, logger);
 });

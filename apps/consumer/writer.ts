@@ -1,9 +1,9 @@
 /**
- * The batch writer: stream → Postgres (issue 4 item 3). Reads packs with the consumer group
- * (XREADGROUP), inserts all their room messages with one MessageStore.insertBatch (multi-row
- * INSERT ... ON CONFLICT DO NOTHING, so redeliveries are harmless), then acknowledges the
- * entries. Every `claimEveryMs` it first takes over entries another writer left pending for
- * longer than `claimIdleMs` (a crashed consumer: XAUTOCLAIM).
+ * The batch writer: stream → Postgres. Reads packs with the consumer group (XREADGROUP),
+ * inserts all their room messages with one MessageStore.insertBatch (multi-row INSERT ...
+ * ON CONFLICT DO NOTHING, so redeliveries are harmless), then acknowledges the entries.
+ * Every `claimEveryMs` it first takes over entries another writer left pending for longer
+ * than `claimIdleMs` (a crashed consumer: XAUTOCLAIM).
  *
  * Failures: the database unreachable → the same batch is retried with backoff (up to 5 s
  * apart) and nothing is acknowledged, so the stream grows and the bridge's bound pushes back
@@ -12,12 +12,19 @@
  * A batch failing repeatedly with any other error (a bug or a row the store could not even
  * encode) is retried row by row and the failing rows dead-lettered, so one bad row cannot
  * stall the stream.
+ *
+ * Metrics: rows by outcome (inserted / duplicate / rejected) and the time of each insert are
+ * counted once, by the store wrapper (shared/store/store-metrics.ts), which sees every
+ * insertBatch call; the writer counts only what the store cannot see: rows per batch, lag,
+ * skipped non-room messages, retries, claims and dead letters.
  */
 import type { Logger } from 'pino';
 import { StoreUnavailableError, type MessageStore } from '../shared/store/message-store';
 import type { OutboundMessage } from '../shared/message';
 import { decodePack, encodePack } from '../shared/queue/pack-codec';
 import type { DeadLetterSink } from '../shared/queue/pack-source';
+import { backoffMs } from '../shared/backoff';
+import { sleep } from '../shared/sleep';
 import type { ConsumerMetrics } from './consumer-metrics';
 import type { FirstUseDirectory } from './first-use';
 import type { PackStream, StreamEntry } from './stream/pack-stream';
@@ -29,9 +36,12 @@ export interface WriterOptions {
   claimEveryMs: number;
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** Failures of a batch with an error other than StoreUnavailableError before rows are tried singly. */
 const UNEXPECTED_ERROR_RETRIES = 3;
+/** Between attempts to read or acknowledge the stream. */
+const STREAM_RETRY = { baseMs: 50, maxMs: 2_000 };
+/** Between attempts to insert while the database is away. */
+const INSERT_RETRY = { baseMs: 100, maxMs: 5_000 };
 
 export class StreamWriter {
   private stopAt = Infinity;
@@ -90,7 +100,7 @@ export class StreamWriter {
         } catch (err) {
           failures++;
           if (failures === 1 || failures % 20 === 0) this.logger.warn({ writer: this.name, err: (err as Error).message, failures }, 'stream read/ack failed; retrying');
-          await sleep(Math.min(2_000, 50 * 2 ** Math.min(failures, 6)));
+          await sleep(backoffMs(failures, STREAM_RETRY));
         }
       }
     } finally {
@@ -118,13 +128,9 @@ export class StreamWriter {
     if (msgs.length === 0) return true;
     let failures = 0;
     for (;;) {
-      const t0 = performance.now();
       try {
         const res = await this.store.insertBatch(msgs);
-        this.m.insertSeconds.observe((performance.now() - t0) / 1000);
         this.m.batchRows.observe(msgs.length);
-        this.m.stored.inc(res.inserted);
-        this.m.duplicates.inc(Math.max(0, msgs.length - res.inserted - res.rejected.length));
         const now = Date.now();
         for (const m of msgs) this.m.lagSeconds.observe(Math.max(0, now - m.sentAt) / 1000);
         if (res.rejected.length > 0) await this.deadLetterRejected(msgs, res.rejected);
@@ -142,7 +148,7 @@ export class StreamWriter {
         if (failures === 1 || failures % 10 === 0) {
           this.logger.warn({ writer: this.name, err: (err as Error).message, failures, rows: msgs.length }, 'batch insert failed; retrying');
         }
-        const delay = Math.min(5_000, 100 * 2 ** Math.min(failures, 6));
+        const delay = backoffMs(failures, INSERT_RETRY);
         if (Date.now() + delay > this.stopAt) return false;
         await sleep(delay);
       }
@@ -155,7 +161,6 @@ export class StreamWriter {
       for (let failures = 0; ; failures++) {
         try {
           const res = await this.store.insertBatch([m]);
-          this.m.stored.inc(res.inserted);
           if (res.rejected.length > 0) await this.deadLetterRejected([m], res.rejected);
           break;
         } catch (err) {
@@ -163,7 +168,7 @@ export class StreamWriter {
             await this.deadLetterRejected([m], [{ id: m.id, reason: `store failed: ${(err as Error).message}` }]);
             break;
           }
-          const delay = Math.min(5_000, 100 * 2 ** Math.min(failures, 6));
+          const delay = backoffMs(failures, INSERT_RETRY);
           if (Date.now() + delay > this.stopAt) return false;
           await sleep(delay);
         }

@@ -1,7 +1,7 @@
 /**
- * The demo page in a real browser (issue 5 item 5): headless Chromium from Debian's package,
- * driven by playwright-core (no browser download), against our broker started in-process
- * with the demo routes. Two browser contexts join one room and chat both ways; a reload
+ * The demo page in a real browser: headless Chromium from Debian's package, driven by
+ * playwright-core (no browser download), against our broker started in-process with the
+ * demo routes. Two browser contexts join one room and chat both ways; a reload
  * shows the history; after a broker restart both reconnect, and the one that was still away
  * when a message was sent recovers it from history, once. Screenshots are saved to
  * $TEST_ARTIFACTS_DIR/stompbox-demo (default: the OS temp dir).
@@ -64,7 +64,7 @@ describe.skipIf(!haveChromium)('demo page in headless Chromium', () => {
       env: { PORT: port, HOST: '127.0.0.1', LOG_LEVEL: 'silent' },
       offload: kept.offload(),
       history: kept,
-      routes: demoRoutes(dist),
+      routes: { public: [demoRoutes(dist)] },
     });
 
   const lines = (page: Page) => page.locator('li[data-testid="message"]');

@@ -32,10 +32,10 @@ describe('demoRoutes', () => {
     writeFileSync(join(dist, 'assets', 'index-abc.js'), 'console.log(1)');
     writeFileSync(join(dist, 'assets', 'index-abc.css'), 'body{}');
     writeFileSync(join(dist, 'secret.txt'), 'outside assets');
-    writeFileSync(join(dist, 'assets', '.hidden.js'), 'hidden');
+    writeFileSync(join(dist, 'assets', '.hidden.js'), 'hidden content');
     const env = { PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent' };
-    built = await startBroker({ env, routes: demoRoutes(dist, { wsPath: '/ws', roomTemplate: '/topic/chat/room/{roomId}' }) });
-    empty = await startBroker({ env, routes: demoRoutes(join(dist, 'missing')) });
+    built = await startBroker({ env, routes: { public: [demoRoutes(dist, { wsPath: '/ws', roomTemplate: '/topic/chat/room/{roomId}' })] } });
+    empty = await startBroker({ env, routes: { public: [demoRoutes(join(dist, 'missing'))] } });
   });
 
   afterAll(async () => {
@@ -78,7 +78,7 @@ describe('demoRoutes', () => {
       const r = await get(built.port, path);
       expect(r.status, path).toBeGreaterThanOrEqual(400);
       expect(r.body, path).not.toContain('outside assets');
-      expect(r.body, path).not.toContain('hidden');
+      expect(r.body, path).not.toContain('hidden content');
     }
   });
 

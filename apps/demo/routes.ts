@@ -1,17 +1,20 @@
 /**
  * Serves the built demo page (apps/demo/dist, see build.ts) from the broker's HTTP port:
- * `/` and `/index.html`, the hashed bundles under `/assets/`, and `/demo/config.json`
- * (where the page finds the WebSocket path and the room template). Only file names made
- * of safe characters directly inside dist/assets are served, so no path can leave dist.
- * When the page is not built, `/` answers 503 saying how to build it.
+ * `/` and `/index.html`, the hashed bundles under `/assets/` (@fastify/static, rooted at
+ * dist/assets, so no path reaches anything else in dist), and `/demo/config.json` (where
+ * the page finds the WebSocket path and the room template). When the page is not built,
+ * `/` answers 503 saying how to build it.
  */
-import { readFile } from 'node:fs/promises';
-import type { IncomingMessage, ServerResponse } from 'node:http';
-import { extname, join, resolve, sep } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { sendError, sendJson, type HttpRoute } from '../shared/http/router';
+import { access } from 'node:fs/promises';
+import { join } from 'node:path';
+import fastifyStatic from '@fastify/static';
+import type { FastifyReply } from 'fastify';
+import { z } from 'zod';
+import type { HttpPlugin } from '../shared/http/create-http-server';
+import { errorResponses, HttpError } from '../shared/http/http-errors';
+import { projectPath } from '../shared/project-root';
 
-export const DEFAULT_DEMO_DIST = fileURLToPath(new URL('./dist', import.meta.url));
+export const DEFAULT_DEMO_DIST = projectPath('apps/demo/dist');
 
 export interface DemoRouteOptions {
   /** WebSocket path the page connects to (config WS_PATH). */
@@ -20,69 +23,50 @@ export interface DemoRouteOptions {
   roomTemplate?: string;
 }
 
-const CONTENT_TYPES: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.json': 'application/json; charset=utf-8',
-  '.map': 'application/json; charset=utf-8',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.ico': 'image/x-icon',
-  '.woff2': 'font/woff2',
-  '.txt': 'text/plain; charset=utf-8',
-};
+const DemoConfig = z.object({ wsPath: z.string(), roomTemplate: z.string() }).describe('WebSocket path and room destination template');
 
-/** One path segment: no slashes, no leading dot (so no "..", no hidden files). */
-const SAFE_NAME = /^[A-Za-z0-9_-][A-Za-z0-9_.-]{0,127}$/;
-
-async function sendFile(req: IncomingMessage, res: ServerResponse, root: string, relative: string, cache: string): Promise<void> {
-  const file = resolve(root, relative);
-  if (!file.startsWith(resolve(root) + sep)) return sendError(res, 404, 'not found');
-  const type = CONTENT_TYPES[extname(file).toLowerCase()];
-  if (!type) return sendError(res, 404, 'not found');
-  let data: Buffer;
-  try {
-    data = await readFile(file);
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT' || (e as NodeJS.ErrnoException).code === 'EISDIR') {
-      return relative === 'index.html'
-        ? sendError(res, 503, 'demo page not built: run `npm run build:demo`')
-        : sendError(res, 404, 'not found');
-    }
-    throw e;
-  }
-  res.writeHead(200, {
-    'content-type': type,
-    'content-length': data.length,
-    'cache-control': cache,
-    'x-content-type-options': 'nosniff',
-  });
-  res.end(req.method === 'HEAD' ? undefined : data);
+function securityHeaders(reply: FastifyReply, path: string): void {
+  // The `mime` table @fastify/send uses still says application/javascript; text/javascript
+  // is the registered type for JavaScript.
+  if (path.endsWith('.js')) reply.header('content-type', 'text/javascript; charset=utf-8');
+  reply.header('x-content-type-options', 'nosniff');
 }
 
-/** HTTP routes for the demo page; mount them on the broker (`startBroker({ routes })`). */
-export function demoRoutes(distDir: string = DEFAULT_DEMO_DIST, opts: DemoRouteOptions = {}): HttpRoute[] {
+/** The demo page as a plugin; mount it on the broker (`startBroker({ routes: { public: [...] } })`). */
+export function demoRoutes(distDir: string = DEFAULT_DEMO_DIST, opts: DemoRouteOptions = {}): HttpPlugin {
   const config = { wsPath: opts.wsPath ?? '/ws', roomTemplate: opts.roomTemplate ?? '/topic/room.{roomId}' };
-  const index: HttpRoute['handler'] = (req, res) => sendFile(req, res, distDir, 'index.html', 'no-cache');
-  return [
-    { method: 'GET', path: '/', handler: index },
-    { method: 'GET', path: '/index.html', handler: index },
-    {
-      method: 'GET',
-      path: /^\/assets\/(?<name>[^/]+)$/,
-      handler: (req, res, params) => {
-        let name: string;
-        try {
-          name = decodeURIComponent(params.name);
-        } catch {
-          return sendError(res, 400, 'bad path');
-        }
-        if (!SAFE_NAME.test(name)) return sendError(res, 404, 'not found');
-        // Vite names bundles by content hash: safe to cache for good.
-        return sendFile(req, res, distDir, join('assets', name), 'public, max-age=31536000, immutable');
-      },
-    },
-    { method: 'GET', path: '/demo/config.json', handler: (_req, res) => sendJson(res, 200, config) },
-  ];
+
+  return async (app) => {
+    await app.register(fastifyStatic, {
+      root: join(distDir, 'assets'),
+      prefix: '/assets/',
+      // @fastify/static serves dotfiles unless told otherwise.
+      dotfiles: 'ignore',
+      index: false,
+      // Vite names bundles by content hash: safe to cache for good.
+      maxAge: '365d',
+      immutable: true,
+      setHeaders: securityHeaders,
+      // Not built yet is a normal state (see the 503 below), not worth a warning at start.
+      suppressWarning: true,
+    });
+
+    const page = { schema: { summary: 'The demo chat page', tags: ['demo'], response: errorResponses(503) } };
+    const index = async (_req: unknown, reply: FastifyReply) => {
+      try {
+        await access(join(distDir, 'index.html'));
+      } catch {
+        throw new HttpError(503, 'demo page not built: run `npm run build:demo`');
+      }
+      return reply.header('cache-control', 'no-cache').sendFile('index.html', distDir, { cacheControl: false });
+    };
+    app.get('/', page, index);
+    app.get('/index.html', page, index);
+
+    app.get(
+      '/demo/config.json',
+      { schema: { summary: 'Where the demo page connects: WebSocket path and room template', tags: ['demo'], response: { 200: DemoConfig } } },
+      async () => config,
+    );
+  };
 }

@@ -1,8 +1,8 @@
 /**
  * `npm run load -- [scenario] [options]`: the load generator for any STOMP-over-WebSocket
- * broker (issue 5 item 1). Prints progress on stderr and the report table on stdout;
- * `--json FILE` writes the same report as JSON. Exit code 1 when anything was lost,
- * duplicated, reordered or failed, 2 on bad usage.
+ * broker. Prints progress on stderr and the report table on stdout; `--json FILE` writes the
+ * same report as JSON. Exit code 1 when anything was lost, duplicated, reordered or failed,
+ * 2 on bad usage.
  */
 import { writeFileSync } from 'node:fs';
 import { HELP, parseLoadArgs, UsageError } from './cli/options';

@@ -1,5 +1,5 @@
 /**
- * Configuration from environment variables, validated with zod (issue 3 item 8).
+ * Configuration from environment variables, validated with zod.
  * Every real backend is chosen here: unset AMQP_URL / REDIS_URL / DATABASE_URL means the
  * embedded twin. An invalid value stops start-up with a message naming the variable.
  */
@@ -52,6 +52,7 @@ export const configSchema = z.object({
   MAX_FRAMES_PER_TRANSACTION: int(1_000, 1),
   /** Messages queued for a client-ack subscription beyond its prefetch window. */
   MAX_PENDING_PER_SUBSCRIPTION: int(10_000, 1),
+  MAX_PENDING_FRAMES_PER_CONNECTION: int(10_000, 1),
   /** Default prefetch for client / client-individual subscriptions (0 = unlimited). */
   DEFAULT_PREFETCH: int(0, 0),
   HEARTBEAT_MIN_MS: int(1_000, 0),
@@ -61,7 +62,7 @@ export const configSchema = z.object({
   /** Treat handshakes that look like StompProtocolAndroid's as restricted readers. */
   ANDROID_DETECT: bool(true),
 
-  // --- offload / persistence (issue 4) ---
+  // --- offload / persistence ---
   AMQP_URL: optionalUrl,
   REDIS_URL: optionalUrl,
   DATABASE_URL: optionalUrl,
@@ -70,7 +71,7 @@ export const configSchema = z.object({
   /** Per-room ring of recently routed messages kept by the broker for gap-free history. */
   RECENT_RING_SIZE: int(200, 0),
 
-  // --- pipeline (helper P2, issue 4: apps/shared/queue/amqp-*, apps/consumer, apps/shared/pipeline) ---
+  // --- pipeline (shared/queue/amqp-*, apps/consumer, apps/all-in-one/pipeline.ts) ---
   /** Bytes accepted by the offload and not yet confirmed, at most (with OFFLOAD_MAX_PENDING). */
   OFFLOAD_MAX_PENDING_BYTES: int(256 * 1024 * 1024, 1024),
   /** A pack is sealed at this many messages or bytes, else at the next tick (+ linger). */
@@ -114,7 +115,7 @@ export const configSchema = z.object({
   /** Embedded dead letters kept in memory (no AMQP_URL). */
   EMBEDDED_DEAD_LETTERS_MAX: int(10_000, 1),
 
-  // --- access (no auth configured: loopback only, DESIGN.md "Identity and access") ---
+  // --- access (no auth configured: loopback clients only, README.md "Connecting") ---
   ALLOW_REMOTE_WITHOUT_AUTH: bool(false),
   /** Development mode: the consumer creates rooms and users named by SENDs on first use. */
   CREATE_ON_FIRST_USE: bool(true),

@@ -1,8 +1,27 @@
-/** pino logger shared by every process; JSON lines on stdout. */
-import pino, { type Logger } from 'pino';
+/**
+ * pino logger shared by every process: JSON lines on stdout, for machines. A developer
+ * watching a terminal gets pino-pretty's readable lines instead; pino-pretty is loaded only
+ * then, so production (the Docker image), CI and tests never need it.
+ */
+import { createRequire } from 'node:module';
+import pino, { type DestinationStream, type Logger } from 'pino';
+import type PinoPretty from 'pino-pretty';
 
 export type { Logger };
 
+/** Readable lines only for a person at a terminal in development; JSON everywhere else. */
+export function wantsPrettyLogs(env: NodeJS.ProcessEnv = process.env, isTTY: boolean = process.stdout.isTTY === true): boolean {
+  return isTTY && env.NODE_ENV !== 'production' && !env.CI && !env.VITEST;
+}
+
 export function createLogger(level: string = process.env.LOG_LEVEL ?? 'info', name = 'stompbox'): Logger {
-  return pino({ name, level });
+  return wantsPrettyLogs() ? pino({ name, level }, prettyStream()) : pino({ name, level });
+}
+
+function prettyStream(): DestinationStream {
+  // Required on demand (pino-pretty is CommonJS): a static import would make every process load it.
+  const pretty = createRequire(import.meta.url)('pino-pretty') as typeof PinoPretty;
+  // sync: each line is written before the signal drain's process.exit(); pino's `transport`
+  // option would format in a worker thread and can lose the last lines at exit.
+  return pretty({ sync: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' });
 }

@@ -1,5 +1,5 @@
 /**
- * Message ids (DESIGN.md "Message identity and ordering"): unique across nodes, sorting
+ * Message ids (apps/README.md "Guarantees", order and identity): unique across nodes, sorting
  * by time as plain strings, and free of spaces and colons so every STOMP client (notably
  * StompProtocolAndroid, whose header regex rejects both) can read them.
  *

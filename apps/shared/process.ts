@@ -15,11 +15,19 @@ export function loadConfigOrExit(): Config {
   }
 }
 
-/** Drain on SIGTERM/SIGINT, then exit 0 (1 if the drain failed). */
+/**
+ * Drain on SIGTERM/SIGINT, then exit 0 (1 if the drain failed). Signals that arrive during the
+ * drain are ignored, and the listeners stay installed: under `npm start` a SIGTERM to the
+ * process group (a supervisor, Ctrl-C) reaches the server twice, once directly and once
+ * forwarded by npm, and with no listener left Node's default action would kill it mid-drain.
+ */
 export function exitOnSignals(close: () => Promise<void>, logger: Logger): void {
   let done = false;
-  const onSignal = (signal: string) => {
-    if (done) return;
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (done) {
+      logger.info({ signal }, 'already draining: signal ignored');
+      return;
+    }
     done = true;
     logger.info({ signal }, 'shutdown requested');
     close().then(
@@ -30,8 +38,8 @@ export function exitOnSignals(close: () => Promise<void>, logger: Logger): void 
       },
     );
   };
-  process.once('SIGTERM', () => onSignal('SIGTERM'));
-  process.once('SIGINT', () => onSignal('SIGINT'));
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
 }
 
 /** Run an async main; an unexpected failure exits 1 with the error printed. */

@@ -1,5 +1,5 @@
 /**
- * Room destinations (DESIGN.md "Rooms"): a destination matching the configured template
+ * Room destinations (README.md "Connecting"): a destination matching the configured template
  * (default `/topic/room.{roomId}`, Spring style `/topic/chat/room/{roomId}` also works) is
  * a room; everything else is plain pub/sub. Matching is literal prefix/suffix comparison:
  * no pattern characters are interpreted.

@@ -1,15 +1,17 @@
 /**
- * HTTP page-through of a room's history (issue 4 item 6):
+ * HTTP page-through of a room's history:
  *   GET /api/rooms/:roomId/messages?before=<messageId>&limit=<n>
- * Reads Postgres (the store), newest page first; each page is oldest-first. The response's
+ * Reads the store (Postgres), newest page first; each page is oldest-first. The response's
  * `nextBefore` is the id to pass as `before` for the previous (older) page, null at the start.
  * Bodies are returned as UTF-8 text when they are text, else base64 (`bodyEncoding`).
  */
-import type { IncomingMessage, ServerResponse } from 'node:http';
-import { sendError, sendJson, type HttpRoute } from '../../shared/http/router';
+import { z } from 'zod';
+import type { HttpPlugin } from '../../shared/http/create-http-server';
+import { errorResponses } from '../../shared/http/http-errors';
 import type { OutboundMessage } from '../../shared/message';
-import { MAX_QUERY_LIMIT, StoreUnavailableError, type MessageStore } from '../../shared/store/message-store';
+import { MAX_QUERY_LIMIT, type MessageStore } from '../../shared/store/message-store';
 import { bodyIsText } from '../../shared/store/message-rows';
+import { idSchema, limitSchema } from './schemas';
 
 export interface HistoryRouteOptions {
   /** Page size when `limit` is absent. Default 50. */
@@ -18,9 +20,27 @@ export interface HistoryRouteOptions {
   maxLimit?: number;
 }
 
-const ID_RE = /^[A-Za-z0-9_.\-]{1,128}$/;
+const StoredMessage = z.object({
+  id: z.string(),
+  roomId: z.string().nullable(),
+  destination: z.string(),
+  senderId: z.string(),
+  sentAt: z.string().describe('ISO 8601 time the broker accepted it'),
+  contentType: z.string().nullable(),
+  headers: z.record(z.string(), z.string()),
+  body: z.string(),
+  bodyEncoding: z.enum(['utf8', 'base64']),
+});
 
-export function messageToJson(m: OutboundMessage) {
+const Page = z
+  .object({
+    roomId: z.string(),
+    messages: z.array(StoredMessage).describe('Oldest first'),
+    nextBefore: z.string().nullable().describe('`before` for the previous (older) page; null at the start of the room'),
+  })
+  .describe('One page of the room’s messages');
+
+export function messageToJson(m: OutboundMessage): z.infer<typeof StoredMessage> {
   const text = bodyIsText(m.body);
   return {
     id: m.id,
@@ -35,42 +55,36 @@ export function messageToJson(m: OutboundMessage) {
   };
 }
 
-export function historyRoutes(store: MessageStore, opts: HistoryRouteOptions = {}): HttpRoute[] {
+export function historyRoutes(store: MessageStore, opts: HistoryRouteOptions = {}): HttpPlugin {
   const maxLimit = Math.min(opts.maxLimit ?? 200, MAX_QUERY_LIMIT);
   const defaultLimit = Math.min(opts.defaultLimit ?? 50, maxLimit);
+  const Query = z.object({
+    before: z
+      .string()
+      .regex(/^[A-Za-z0-9_.\-]{0,128}$/, 'must be a message id (letters, digits, _ . -; at most 128)')
+      .optional()
+      .describe('Page back from this message id (the previous page’s nextBefore)'),
+    limit: limitSchema(maxLimit, defaultLimit, 'Messages per page'),
+  });
 
-  async function handler(_req: IncomingMessage, res: ServerResponse, params: Record<string, string>, url: URL): Promise<void> {
-    let roomId: string;
-    try {
-      roomId = decodeURIComponent(params.roomId ?? '');
-    } catch {
-      return sendError(res, 400, 'roomId is not valid percent-encoding');
-    }
-    if (roomId === '' || roomId.length > 256 || roomId.includes('\u0000')) return sendError(res, 400, 'roomId must be 1-256 characters');
-
-    const before = url.searchParams.get('before');
-    if (before !== null && before !== '' && !ID_RE.test(before)) return sendError(res, 400, 'before must be a message id (letters, digits, _ . -; at most 128)');
-
-    const rawLimit = url.searchParams.get('limit');
-    let limit = defaultLimit;
-    if (rawLimit !== null) {
-      if (!/^\d{1,6}$/.test(rawLimit)) return sendError(res, 400, `limit must be an integer between 1 and ${maxLimit}`);
-      limit = Number(rawLimit);
-      if (limit < 1 || limit > maxLimit) return sendError(res, 400, `limit must be an integer between 1 and ${maxLimit}`);
-    }
-
-    try {
-      const page = await store.messagesBefore(roomId, before === '' ? null : before, limit);
-      sendJson(res, 200, {
-        roomId,
-        messages: page.map(messageToJson),
-        nextBefore: page.length === limit ? page[0].id : null,
-      });
-    } catch (err) {
-      if (err instanceof StoreUnavailableError) return sendError(res, 503, 'history store unavailable');
-      sendError(res, 500, 'history query failed');
-    }
-  }
-
-  return [{ method: 'GET', path: /^\/api\/rooms\/(?<roomId>[^/]+)\/messages$/, handler }];
+  return async (app) => {
+    app.get(
+      '/api/rooms/:roomId/messages',
+      {
+        schema: {
+          summary: 'Page back through a room’s stored messages, newest page first',
+          tags: ['history'],
+          params: z.object({ roomId: idSchema('Room id') }),
+          querystring: Query,
+          response: { 200: Page, ...errorResponses(400, 403, 503) },
+        },
+      },
+      async (req) => {
+        const { roomId } = req.params;
+        const { before, limit } = req.query;
+        const page = await store.messagesBefore(roomId, before ? before : null, limit);
+        return { roomId, messages: page.map(messageToJson), nextBefore: page.length === limit ? page[0].id : null };
+      },
+    );
+  };
 }

@@ -1,46 +1,52 @@
 /** The store's HTTP routes (history page-through, rooms/members/devices) over real HTTP, backed by the Postgres store. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { matchRoute, sendError } from '../../shared/http/router';
+import pino from 'pino';
+import { Registry } from 'prom-client';
+import type { HttpApp } from '../../shared/http/create-http-server';
 import { startPostgres, type ServiceHandle } from '../../shared/testing/services';
 import { openPostgresStore } from '../../shared/store/postgres-store';
 import { historyRoutes } from './history-routes';
 import { roomRoutes } from './room-routes';
+import { buildBrokerHttp } from './http-server';
 import type { Store } from '../../shared/store/store';
 import { freshRoom, makeMessage, makeMessages } from '../../shared/store/message-store.contract';
 
 let pg: ServiceHandle;
 let store: Store;
-let server: Server;
+let app: HttpApp;
 let base: string;
-let allowed = true;
 const changes: Array<{ roomId: string; userId: string; member: boolean }> = [];
 
 beforeAll(async () => {
   pg = await startPostgres();
   store = await openPostgresStore({ url: pg.url });
-  const routes = [
-    ...historyRoutes(store, { defaultLimit: 4, maxLimit: 10 }),
-    ...roomRoutes(store, { guard: () => allowed, onMembershipChange: (c) => changes.push(c), maxBodyBytes: 256 }),
-  ];
-  server = createServer((req, res) => {
-    const url = new URL(req.url ?? '/', 'http://x');
-    const m = matchRoute(routes, req.method ?? 'GET', url.pathname);
-    if (!m) return sendError(res, 404, 'not found');
-    void m.route.handler(req, res, m.params, url);
+  app = buildBrokerHttp({
+    registry: new Registry(),
+    logger: pino({ level: 'silent' }),
+    notReady: () => [],
+    dataLoopbackOnly: true,
+    routes: {
+      data: [
+        historyRoutes(store, { defaultLimit: 4, maxLimit: 10 }),
+        roomRoutes(store, { onMembershipChange: (c) => changes.push(c), maxBodyBytes: 256 }),
+      ],
+    },
   });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  base = await app.listen({ port: 0, host: '127.0.0.1' });
 });
 afterAll(async () => {
-  await new Promise<void>((r) => server?.close(() => r()));
+  await app?.close();
   await store?.close();
   await pg?.stop();
 });
 
+/** JSON bodies as application/json; a string body is sent as it is, still labelled JSON. */
 const call = async (method: string, path: string, body?: unknown) => {
-  const res = await fetch(base + path, { method, body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body) });
+  const res = await fetch(base + path, {
+    method,
+    headers: body === undefined ? {} : { 'content-type': 'application/json' },
+    body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+  });
   const text = await res.text();
   return { status: res.status, body: text ? (JSON.parse(text) as any) : null };
 };
@@ -121,18 +127,15 @@ describe('room routes', () => {
     expect((await call('DELETE', `/api/devices/tok-${user}`)).status).toBe(404);
   });
 
-  it('refuses bad input with 4xx and a reason, and everything when the guard says no', async () => {
-    expect(await call('POST', '/api/rooms', 'not json')).toEqual({ status: 400, body: { error: 'body must be a JSON object' } });
+  it('refuses bad input with 4xx and a reason, and non-loopback peers with 403', async () => {
+    expect(await call('POST', '/api/rooms', 'not json')).toEqual({ status: 400, body: { error: expect.stringMatching(/JSON/) } });
+    expect(await call('POST', '/api/rooms', '[1]')).toEqual({ status: 400, body: { error: expect.stringMatching(/^body: /) } });
     expect((await call('POST', '/api/rooms', { id: 5 })).status).toBe(400);
     expect((await call('POST', '/api/rooms', { id: '' })).status).toBe(400);
     expect((await call('POST', '/api/rooms', { id: 'x'.repeat(300) })).status).toBe(413);
     expect((await get(`/api/rooms/${freshRoom('none')}/members`)).status).toBe(404);
     expect((await get('/api/rooms/r/members?limit=0')).status).toBe(400);
-    allowed = false;
-    try {
-      expect(await call('PUT', '/api/rooms/r/members/u')).toEqual({ status: 403, body: { error: 'not allowed' } });
-    } finally {
-      allowed = true;
-    }
+    const remote = await app.inject({ method: 'PUT', url: '/api/rooms/r/members/u', remoteAddress: '10.0.0.5' });
+    expect([remote.statusCode, remote.json().error]).toEqual([403, expect.stringMatching(/only loopback/)]);
   });
 });

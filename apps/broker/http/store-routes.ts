@@ -1,9 +1,12 @@
 /** The REST API the store serves: history pages, and rooms, members and device tokens. */
+import type { HttpPlugin } from '../../shared/http/create-http-server';
 import type { Store } from '../../shared/store/store';
 import { historyRoutes } from './history-routes';
 import { roomRoutes } from './room-routes';
-import type { HttpRoute } from '../../shared/http/router';
 
-export function storeRoutes(store: Store): HttpRoute[] {
-  return [...historyRoutes(store), ...roomRoutes(store)];
+export function storeRoutes(store: Store): HttpPlugin {
+  return async (app) => {
+    await app.register(historyRoutes(store));
+    await app.register(roomRoutes(store));
+  };
 }

@@ -1,32 +1,19 @@
 /**
- * Node-local destination registry (DESIGN.md "exact-match destination map"): destination
- * string → its subscriptions. Lookup is one Map get per SEND; destinations are opaque
- * strings, so `*`, `#` and `**` are ordinary characters (seed 003: AntPathMatcher was the
- * bottleneck, exact `equals` matching the fix). Nothing here scans all sessions.
- *
- * Listeners hear when a destination gains its first or loses its last local subscriber,
- * the hook for cluster bindings (DESIGN.md "Cluster").
+ * Node-local destination registry: destination string → its subscriptions. Lookup is one
+ * Map get per SEND; destinations are opaque strings, so `*`, `#` and `**` are ordinary
+ * characters (exact matching: a path matcher on every SEND is what made Spring's simple
+ * broker slow). Nothing here scans all sessions. What happens on a destination's first and
+ * last subscriber is the hub's business (hub.ts), not the registry's.
  */
-export interface RegistryListener {
-  onFirstSubscriber?(destination: string): void;
-  onLastUnsubscribed?(destination: string): void;
-}
-
 export class DestinationRegistry<S> {
   private readonly map = new Map<string, Set<S>>();
   private subscriptionCount = 0;
-  private readonly listeners: RegistryListener[] = [];
-
-  addListener(l: RegistryListener): void {
-    this.listeners.push(l);
-  }
 
   add(destination: string, sub: S): void {
     let set = this.map.get(destination);
     if (!set) {
       set = new Set();
       this.map.set(destination, set);
-      for (const l of this.listeners) l.onFirstSubscriber?.(destination);
     }
     if (!set.has(sub)) {
       set.add(sub);
@@ -39,10 +26,7 @@ export class DestinationRegistry<S> {
     const set = this.map.get(destination);
     if (!set || !set.delete(sub)) return false;
     this.subscriptionCount--;
-    if (set.size === 0) {
-      this.map.delete(destination);
-      for (const l of this.listeners) l.onLastUnsubscribed?.(destination);
-    }
+    if (set.size === 0) this.map.delete(destination);
     return true;
   }
 

@@ -1,5 +1,5 @@
 /**
- * One routed message and its encodings (DESIGN.md "Encode once, write many"). A MESSAGE
+ * One routed message and its encodings: encode once, write many. A MESSAGE
  * is serialised at most once per output variant — escape rules of the subscriber's STOMP
  * version × full or restricted header set — however many subscribers receive it.
  */

@@ -1,15 +1,12 @@
 /**
- * Who is connecting. Until authentication is configured (a later issue adds JWT), the
- * broker runs in development mode: the sender is the CONNECT `login`, or "anonymous".
- * The transport separately admits only loopback clients in that mode (DESIGN.md
- * "Identity and access").
+ * Who is connecting. With no authentication configured the broker runs in development
+ * mode: the sender is the CONNECT `login`, or "anonymous", and the WebSocket endpoint
+ * admits only loopback clients (transport/ws-endpoint.ts).
  */
 import type { Headers } from '../../shared/stomp/frame';
 import { StompProtocolError } from '../../shared/stomp/errors';
+import type { Principal } from '../hub/access-policy';
 
-export interface Principal {
-  userId: string;
-}
 
 export interface Authenticator {
   readonly mode: 'development' | 'jwt';

@@ -59,8 +59,9 @@ export function negotiateHeartbeat(value: string | undefined, policy: HeartbeatP
 export const RESTRICTED_HEADERS_FLAG = 'x-restricted-headers';
 
 /**
- * StompProtocolAndroid reads a header line only if it matches `([^:\s]+)\s*:\s*([^:\s]+)`
- * (PITFALLS.md "Clients in the wild"). A connection is treated as such a reader when its
+ * StompProtocolAndroid reads a header line only if it matches `([^:\s]+)\s*:\s*([^:\s]+)`;
+ * any other line makes its parser throw, and the app then ignores every later frame on
+ * that connection (apps/README.md "Clients in the wild"). A connection is treated as such a reader when its
  * CONNECT says so, or (when `detect` is on) when the handshake looks like that library:
  * accept-version exactly "1.1,1.2", no host header, no WebSocket subprotocol.
  */

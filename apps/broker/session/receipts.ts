@@ -1,7 +1,8 @@
 /**
  * RECEIPTs in the order their frames arrived (1.2 "RECEIPT": a receipt acknowledges the
  * frame and everything before it). A frame processed synchronously is ready at once; a
- * SEND waits for its offload confirm, and every later receipt waits behind it.
+ * SEND waits for its offload confirm, a frame still being handled holds its place, and
+ * every later receipt waits behind them.
  */
 interface Entry {
   id: string;
@@ -35,6 +36,19 @@ export class ReceiptQueue {
         (e) => onError?.(e),
       );
     }
+  }
+
+  /**
+   * Hold a place for a receipt whose frame is still being handled; call the returned function
+   * when it is due. Later receipts wait behind it.
+   */
+  reserve(id: string): () => void {
+    const entry: Entry = { id, ready: false };
+    this.queue.push(entry);
+    return () => {
+      entry.ready = true;
+      this.flush();
+    };
   }
 
   /** Run `fn` once every queued receipt has been written. */

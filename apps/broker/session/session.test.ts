@@ -91,7 +91,7 @@ describe('Session: SUBSCRIBE / SEND / MESSAGE', () => {
     b.send(f('SUBSCRIBE', { id: 's', destination: '/a' }));
     b.send(f('SUBSCRIBE', { id: 's', destination: '/b' }));
     expect(b.io.frames.at(-1)!.headers.message).toBe('duplicate-subscription');
-    expect(t.registry.destinations).toBe(0); // closing removed the first one too
+    expect(t.hub.destinations).toBe(0); // closing removed the first one too
   });
 
   it('leaves no registry residue after UNSUBSCRIBE and close', () => {
@@ -99,12 +99,12 @@ describe('Session: SUBSCRIBE / SEND / MESSAGE', () => {
     const a = t.open();
     a.send(CONNECT12);
     for (let i = 0; i < 5; i++) a.send(f('SUBSCRIBE', { id: `s${i}`, destination: `/d/${i % 2}` }));
-    expect(t.registry.subscriptions).toBe(5);
+    expect(t.hub.subscriptions).toBe(5);
     a.send(f('UNSUBSCRIBE', { id: 's0' }));
-    expect(t.registry.subscriptions).toBe(4);
+    expect(t.hub.subscriptions).toBe(4);
     a.session.handleClose();
-    expect(t.registry.subscriptions).toBe(0);
-    expect(t.registry.destinations).toBe(0);
+    expect(t.hub.subscriptions).toBe(0);
+    expect(t.hub.destinations).toBe(0);
   });
 
   it('writes RECEIPTs in frame order, a SEND receipt after its offload confirm', async () => {

@@ -3,27 +3,31 @@
  * rabbit_stomp_processor: it is given a way to write and never sees a socket). Frames
  * come in through `handleFrame`; everything goes out through `SessionIO`.
  *
- * States: awaiting-connect → (connecting, while an async authenticator runs) → connected
- * → closed. Any protocol violation: ERROR with a short `message` code (plus `receipt-id`
- * when the bad frame asked for a receipt) and a human body, then close (spec 1.2 "ERROR").
+ * States: awaiting-connect → connected → closed. Any protocol violation: ERROR with a short
+ * `message` code (plus `receipt-id` when the bad frame asked for a receipt) and a human body,
+ * then close (spec 1.2 "ERROR").
+ *
+ * Frames are handled in arrival order by one dispatcher (`run`), which also owns receipts:
+ * a handler returns nothing (done: its receipt is due now, after earlier ones), a promise
+ * (the offload's confirm: the receipt waits for it, later frames do not), or a `Blocking`
+ * (it must wait for something — an authenticator, an access lookup, a cluster bind — and
+ * later frames of this connection queue behind it, bounded, with the socket's reads paused).
+ * The session talks to the hub (hub/hub.ts) and its authenticator, nothing else.
  */
 import { randomUUID } from 'node:crypto';
-import { encodeFrame, HEARTBEAT, type MessageTemplate } from '../../shared/stomp/encoder';
-import { StompProtocolError, type ProtocolErrorCode } from '../../shared/stomp/errors';
-import type { Frame, StompVersion } from '../../shared/stomp/frame';
-import { escapeModeFor } from '../../shared/stomp/escape';
-import { subscriptionHeader } from '../../shared/stomp/encoder';
-import { OffloadFullError } from '../../shared/queue/offload';
+import type { HistoryQuery } from '../../shared/history/history';
 import type { OutboundMessage } from '../../shared/message';
-import type { HistoryQuery, HistorySource } from '../../shared/history/history';
-import type { RoomTemplate } from '../../shared/rooms';
-import type { DestinationRegistry } from '../hub/destination-registry';
-import { Publication, RESERVED_HEADERS } from '../hub/publication';
-import type { Router } from '../hub/hub';
+import { OffloadFullError } from '../../shared/queue/offload';
+import { encodeFrame, HEARTBEAT, subscriptionHeader, type MessageTemplate } from '../../shared/stomp/encoder';
+import { StompProtocolError, type ProtocolErrorCode } from '../../shared/stomp/errors';
+import { escapeModeFor } from '../../shared/stomp/escape';
+import type { Frame, StompVersion } from '../../shared/stomp/frame';
 import type { BrokerMetrics } from '../broker-metrics';
-import type { RecentRing } from '../../shared/history/recent-ring';
-import { loadHistory } from '../../shared/history/ring-merge';
-import type { Authenticator, Principal } from './authenticator';
+import type { Principal } from '../hub/access-policy';
+import type { Accepted, Hub } from '../hub/hub';
+import { Publication, RESERVED_HEADERS } from '../hub/publication';
+import type { Authenticator } from './authenticator';
+import { Blocking, type Confirmation, type HandlerResult } from './blocking';
 import { isRestrictedReader, negotiateHeartbeat, negotiateVersion, type HeartbeatPolicy } from './negotiate';
 import { ReceiptQueue } from './receipts';
 import { Subscription, type AckMode, type SubscriptionOwner } from './subscription';
@@ -44,6 +48,9 @@ export interface SessionIO {
   close(): void;
   /** CONNECT succeeded: lift the pre-connect byte budget, start heart-beats. */
   connected(version: StompVersion, heartbeat: { sendMs: number; recvMs: number }): void;
+  /** Stop reading from the peer while a handler waits (frames already read still arrive). */
+  pauseInput(): void;
+  resumeInput(): void;
 }
 
 export interface SessionLimits {
@@ -51,6 +58,8 @@ export interface SessionLimits {
   maxTransactions: number;
   maxFramesPerTransaction: number;
   maxPendingPerSubscription: number;
+  /** Frames that may wait behind a handler that is waiting (reads are paused meanwhile). */
+  maxPendingFrames: number;
   defaultPrefetch: number;
   historyMax: number;
   androidDetect: boolean;
@@ -59,11 +68,7 @@ export interface SessionLimits {
 
 export interface SessionContext {
   limits: SessionLimits;
-  registry: DestinationRegistry<Subscription>;
-  router: Router;
-  rooms: RoomTemplate;
-  ring: RecentRing;
-  history: HistorySource;
+  hub: Hub;
   auth: Authenticator;
   metrics: BrokerMetrics;
   /** Called for unexpected (non-protocol) errors; the session then closes. */
@@ -76,8 +81,8 @@ export interface Handshake {
   subprotocol: string | null;
 }
 
-type State = 'awaiting-connect' | 'connecting' | 'connected' | 'closed';
-type Handler = (this: Session, frame: Frame) => void;
+type State = 'awaiting-connect' | 'connected' | 'closed';
+type Handler = (this: Session, frame: Frame) => HandlerResult;
 
 export class Session implements SubscriptionOwner {
   readonly id = randomUUID();
@@ -95,8 +100,11 @@ export class Session implements SubscriptionOwner {
   private readonly receipts: ReceiptQueue;
   /** The last offload promise watched for failure (see `watch`). */
   private watched: Promise<void> | null = null;
-  /** Frames that arrived while an async authenticator ran. */
-  private held: Frame[] = [];
+  /** True while a handler waits; frames then queue in `pending`. */
+  private blocked = false;
+  private pending: Frame[] = [];
+  /** Set by DISCONNECT: close the socket once every receipt is written. */
+  private disconnecting = false;
 
   constructor(
     private readonly ctx: SessionContext,
@@ -111,26 +119,69 @@ export class Session implements SubscriptionOwner {
   handleFrame(frame: Frame): void {
     if (this.state === 'closed') return;
     this.ctx.metrics.frameIn(frame.command);
-    if (this.state === 'connecting') {
-      this.held.push(frame);
-      return;
+    if (!this.blocked) return this.run(frame);
+    if (this.pending.length >= this.ctx.limits.maxPendingFrames) {
+      return this.fail(
+        new StompProtocolError('too-many-pending-frames', `more than ${this.ctx.limits.maxPendingFrames} frames arrived while an earlier frame was still being handled`),
+      );
     }
-    this.dispatch(frame);
+    this.pending.push(frame);
   }
 
-  private dispatch(frame: Frame): void {
+  /**
+   * The dispatcher: run one frame's handler and settle its receipt (1.2 "RECEIPT"); errors of
+   * any frame become one ERROR carrying that frame's receipt id (1.2 "ERROR").
+   */
+  private run(frame: Frame): void {
+    const receipt = frame.headers.receipt;
+    let result: HandlerResult;
     try {
       const handler = HANDLERS[frame.command];
-      if (!handler) {
-        throw new StompProtocolError('bad-command', `unknown command "${frame.command}"`);
-      }
+      if (!handler) throw new StompProtocolError('bad-command', `unknown command "${frame.command}"`);
       if (this.state === 'awaiting-connect' && frame.command !== 'CONNECT' && frame.command !== 'STOMP') {
         throw new StompProtocolError('not-connected', `${frame.command} before CONNECT: the first frame must be CONNECT or STOMP`);
       }
-      handler.call(this, frame);
+      result = handler.call(this, frame);
     } catch (e) {
-      this.failWith(e, frame.headers.receipt);
+      this.failWith(e, receipt);
+      return;
     }
+    if (result === undefined) {
+      if (receipt !== undefined) this.receipts.add(receipt);
+    } else if (result instanceof Blocking) {
+      this.block(result, receipt);
+    } else if (receipt !== undefined) {
+      this.receipts.add(receipt, result, (e) => this.offloadFailed(e, receipt));
+    } else {
+      this.watch(result);
+    }
+    if (this.disconnecting) {
+      this.disconnecting = false;
+      this.receipts.whenDrained(() => this.io.close());
+    }
+  }
+
+  /** A handler waits: hold later frames (and reads) until it is done, keeping receipt order. */
+  private block(b: Blocking, receipt: string | undefined): void {
+    this.blocked = true;
+    this.io.pauseInput();
+    const due = receipt !== undefined ? this.receipts.reserve(receipt) : null;
+    b.until.then(
+      (c) => {
+        if (this.state === 'closed') return;
+        if (c && due) c.confirmed.then(due, (e) => this.offloadFailed(e, receipt));
+        else if (c) this.watch(c.confirmed);
+        else due?.();
+        this.unblock();
+      },
+      (e) => this.failWith(e, receipt),
+    );
+  }
+
+  private unblock(): void {
+    this.blocked = false;
+    while (!this.blocked && this.pending.length > 0 && this.state !== 'closed') this.run(this.pending.shift()!);
+    if (!this.blocked && this.state !== 'closed') this.io.resumeInput();
   }
 
   /** A parse error from the codec or a transport limit: ERROR, then close. */
@@ -165,7 +216,7 @@ export class Session implements SubscriptionOwner {
   // ---------------------------------------------------------------- handlers
 
   /** 1.2 "CONNECT or STOMP Frame", "Protocol Negotiation", "Heart-beating". */
-  onConnect(frame: Frame): void {
+  onConnect(frame: Frame): HandlerResult {
     if (this.state !== 'awaiting-connect') {
       throw new StompProtocolError('already-connected', 'CONNECT received on a connection that is already connected');
     }
@@ -188,44 +239,18 @@ export class Session implements SubscriptionOwner {
       };
       if (!this.restricted || /^[^:\s]+$/.test(principal.userId)) connected['user-name'] = principal.userId;
       this.writeFrame('CONNECTED', connected);
-      if (h.receipt !== undefined) this.receipts.add(h.receipt);
     };
     const result = this.ctx.auth.authenticate(h);
-    if (!(result instanceof Promise)) {
-      finish(result);
-      return;
-    }
-    this.state = 'connecting';
-    result.then(
-      (p) => {
-        if (this.state !== 'connecting') return;
-        this.state = 'awaiting-connect';
-        try {
-          finish(p);
-        } catch (e) {
-          this.failWith(e, h.receipt);
-          return;
-        }
-        const held = this.held;
-        this.held = [];
-        for (const f of held) if ((this.state as State) === 'connected') this.dispatch(f);
-      },
-      (e) => {
-        if (this.state === 'closed') return;
-        this.state = 'awaiting-connect';
-        this.failWith(e, h.receipt);
-      },
-    );
+    if (result instanceof Promise) return new Blocking(result.then(finish));
+    finish(result);
   }
 
   /** 1.2 "SEND". */
-  onSend(frame: Frame): void {
+  onSend(frame: Frame): HandlerResult {
     const destination = requireHeader(frame, 'destination');
     if (this.enlist(frame)) return;
-    const confirmed = this.publish(frame, destination);
-    const receipt = frame.headers.receipt;
-    if (receipt !== undefined) this.receipts.add(receipt, confirmed, (e) => this.offloadFailed(e, receipt));
-    else this.watch(confirmed);
+    const r = this.publish(frame, destination);
+    return r instanceof Promise ? new Blocking(r) : r.confirmed;
   }
 
   /**
@@ -242,7 +267,7 @@ export class Session implements SubscriptionOwner {
   private readonly onUnconfirmed = (e: unknown): void => this.offloadFailed(e);
 
   /** 1.2 "SUBSCRIBE"; prefetch-count as RabbitMQ's STOMP plugin defines it. */
-  onSubscribe(frame: Frame): void {
+  onSubscribe(frame: Frame): HandlerResult {
     const h = frame.headers;
     const destination = requireHeader(frame, 'destination');
     // 1.0 makes id optional; the destination then identifies the subscription.
@@ -262,78 +287,71 @@ export class Session implements SubscriptionOwner {
 
     const sub = new Subscription(this, id, destination, ack, ack === 'auto' ? 0 : prefetch);
     sub.header = subscriptionHeader(id, escapeModeFor(this.version, 'MESSAGE'));
-    // Register before loading history so no live message falls between the two; live
-    // messages wait in the gate until the replay is written (no gap, no duplicate).
-    const ringSnapshot = query ? this.ctx.ring.snapshot(query.roomId) : [];
+    // Live messages wait in the gate until the history replay is written (no gap, no duplicate).
     if (query) sub.gate = [];
     this.subs.set(id, sub);
-    this.ctx.registry.add(destination, sub);
-    if (h.receipt !== undefined) this.receipts.add(h.receipt);
-    if (query) this.replayHistory(sub, query, ringSnapshot);
+    const registered = this.ctx.hub.subscribe(sub, this.principal!);
+    if (!registered) {
+      if (query) this.replayHistory(sub, query);
+      return;
+    }
+    return new Blocking(
+      registered.then(
+        () => {
+          if (query && !sub.closed) this.replayHistory(sub, query);
+        },
+        (e: unknown) => {
+          this.subs.delete(id);
+          sub.closed = true;
+          throw e instanceof StompProtocolError ? e : new StompProtocolError('subscribe-failed', `could not subscribe to "${destination}": ${describe(e)}`);
+        },
+      ),
+    );
   }
 
   /** 1.2 "UNSUBSCRIBE". */
-  onUnsubscribe(frame: Frame): void {
+  onUnsubscribe(frame: Frame): HandlerResult {
     const id = this.version === '1.0' ? (frame.headers.id ?? requireHeader(frame, 'destination')) : requireHeader(frame, 'id');
     const sub = this.subs.get(id);
     if (!sub) throw new StompProtocolError('unknown-subscription', `no subscription with id "${id}" on this connection`);
     this.dropSubscription(sub);
-    if (frame.headers.receipt !== undefined) this.receipts.add(frame.headers.receipt);
   }
 
   /** 1.2 "ACK" / "NACK" (1.1: message-id + subscription; 1.0: message-id). */
-  onAck(frame: Frame): void {
+  onAck(frame: Frame): HandlerResult {
     if (this.enlist(frame)) return;
     this.applyAck(frame);
-    if (frame.headers.receipt !== undefined) this.receipts.add(frame.headers.receipt);
   }
 
   /** 1.2 "BEGIN". */
-  onBegin(frame: Frame): void {
+  onBegin(frame: Frame): HandlerResult {
     const tx = requireHeader(frame, 'transaction');
     if (this.transactions.has(tx)) throw new StompProtocolError('duplicate-transaction', `transaction "${tx}" is already open`);
     if (this.transactions.size >= this.ctx.limits.maxTransactions) {
       throw new StompProtocolError('too-many-transactions', `at most ${this.ctx.limits.maxTransactions} open transactions per connection`);
     }
     this.transactions.set(tx, []);
-    if (frame.headers.receipt !== undefined) this.receipts.add(frame.headers.receipt);
   }
 
   /** 1.2 "COMMIT": run the transaction's SENDs and ACKs in order; the receipt waits for their confirms. */
-  onCommit(frame: Frame): void {
-    const frames = this.takeTransaction(frame);
-    const confirms: Promise<void>[] = [];
-    for (const f of frames) {
-      if (f.command === 'SEND') confirms.push(this.publish(f, f.headers.destination));
-      else this.applyAck(f);
-    }
-    const all = Promise.all(confirms).then(() => undefined);
-    const receipt = frame.headers.receipt;
-    if (receipt !== undefined) this.receipts.add(receipt, all, (e) => this.offloadFailed(e, receipt));
-    else this.watch(all);
+  onCommit(frame: Frame): HandlerResult {
+    return this.runTransaction(this.takeTransaction(frame), 0, []);
   }
 
   /** 1.2 "ABORT". */
-  onAbort(frame: Frame): void {
+  onAbort(frame: Frame): HandlerResult {
     this.takeTransaction(frame);
-    if (frame.headers.receipt !== undefined) this.receipts.add(frame.headers.receipt);
   }
 
   /** 1.2 "DISCONNECT": the RECEIPT follows every earlier receipt, then the socket closes. */
-  onDisconnect(frame: Frame): void {
-    const receipt = frame.headers.receipt;
+  onDisconnect(): HandlerResult {
     this.shutdown();
-    if (receipt === undefined) {
-      this.io.close();
-      return;
-    }
-    this.receipts.add(receipt);
-    this.receipts.whenDrained(() => this.io.close());
+    this.disconnecting = true;
   }
 
   // ---------------------------------------------------------------- delivery
 
-  /** Called by the router for each publication on a subscribed destination. */
+  /** Called by the hub for each publication on a subscribed destination. */
   deliverTo(sub: Subscription, pub: Publication): void {
     if (sub.closed) return;
     if (sub.gate) this.hold(sub, sub.gate, pub);
@@ -388,29 +406,47 @@ export class Session implements SubscriptionOwner {
 
   // ---------------------------------------------------------------- internals
 
-  private publish(frame: Frame, destination: string): Promise<void> {
+  /** Hand one SEND to the hub: its confirm, or a promise when an access check must look something up. */
+  private publish(frame: Frame, destination: string): Accepted | Promise<Accepted> {
     const h = frame.headers;
     const headers: Record<string, string> = {};
     for (const name in h) if (!RESERVED_HEADERS.has(name)) headers[name] = h[name];
+    const input = { destination, contentType: h['content-type'] ?? null, headers, body: frame.body };
     try {
-      return this.ctx.router.accept({
-        destination,
-        senderId: this.principal!.userId,
-        contentType: h['content-type'] ?? null,
-        headers,
-        body: frame.body,
-      }).confirmed;
+      const r = this.ctx.hub.publish(input, this.principal!);
+      return r instanceof Promise ? r.catch(rethrowOffloadFull) : r;
     } catch (e) {
-      if (e instanceof OffloadFullError) {
-        throw new StompProtocolError('offload-full', `message not accepted: ${e.message}; retry later`);
-      }
-      throw e;
+      return rethrowOffloadFull(e);
     }
   }
 
+  /** A transaction's frames in order from `i`; blocks (and resumes here) when a SEND must wait. */
+  private runTransaction(frames: Frame[], i: number, confirms: Promise<void>[]): HandlerResult {
+    for (; i < frames.length; i++) {
+      const f = frames[i];
+      if (f.command !== 'SEND') {
+        this.applyAck(f);
+        continue;
+      }
+      const r = this.publish(f, f.headers.destination);
+      if (r instanceof Promise) {
+        const next = i + 1;
+        return new Blocking(
+          r.then((accepted): Promise<Confirmation | void> | Confirmation => {
+            confirms.push(accepted.confirmed);
+            const rest = this.runTransaction(frames, next, confirms);
+            if (rest instanceof Blocking) return rest.until;
+            return { confirmed: rest ?? Promise.resolve() };
+          }),
+        );
+      }
+      confirms.push(r.confirmed);
+    }
+    return confirms.length === 0 ? undefined : confirms.length === 1 ? confirms[0] : Promise.all(confirms).then(() => undefined);
+  }
+
   private offloadFailed(e: unknown, receiptId?: string): void {
-    const detail = e instanceof Error ? e.message : String(e);
-    this.fail(new StompProtocolError('offload-failed', `message could not be stored durably: ${detail}`), receiptId);
+    this.fail(new StompProtocolError('offload-failed', `message could not be stored durably: ${describe(e)}`), receiptId);
   }
 
   /** Buffer a SEND/ACK/NACK that names a transaction; true when it did. */
@@ -423,7 +459,6 @@ export class Session implements SubscriptionOwner {
       throw new StompProtocolError('transaction-too-large', `at most ${this.ctx.limits.maxFramesPerTransaction} frames per transaction`);
     }
     frames.push(frame);
-    if (frame.headers.receipt !== undefined) this.receipts.add(frame.headers.receipt);
     return true;
   }
 
@@ -488,7 +523,7 @@ export class Session implements SubscriptionOwner {
     const last = h[HISTORY_LAST_HEADER];
     const after = h[HISTORY_AFTER_HEADER];
     if (last === undefined && after === undefined) return null;
-    const roomId = this.ctx.rooms.roomOf(destination);
+    const roomId = this.ctx.hub.roomOf(destination);
     if (roomId === null) return null; // only rooms have history
     const max = this.ctx.limits.historyMax;
     if (after !== undefined) {
@@ -502,9 +537,10 @@ export class Session implements SubscriptionOwner {
     return n > 0 ? { kind: 'last', roomId, limit: n } : null;
   }
 
-  private replayHistory(sub: Subscription, q: HistoryQuery, ringSnapshot: OutboundMessage[]): void {
-    loadHistory(this.ctx.history, q, ringSnapshot).then(
-      (msgs) => {
+  /** Called right after the subscriber is registered (the hub reads its recent ring now). */
+  private replayHistory(sub: Subscription, q: HistoryQuery): void {
+    this.ctx.hub.history(q).then(
+      (msgs: OutboundMessage[]) => {
         if (sub.closed || this.state !== 'connected') return;
         const seen = new Set<string>();
         const gate = sub.gate ?? [];
@@ -517,7 +553,7 @@ export class Session implements SubscriptionOwner {
       },
       (e) => {
         if (sub.closed) return;
-        this.fail(new StompProtocolError('history-failed', `could not load history for "${sub.destination}": ${e instanceof Error ? e.message : String(e)}`));
+        this.fail(new StompProtocolError('history-failed', `could not load history for "${sub.destination}": ${describe(e)}`));
       },
     );
   }
@@ -525,21 +561,21 @@ export class Session implements SubscriptionOwner {
   private dropSubscription(sub: Subscription): void {
     sub.closed = true;
     this.subs.delete(sub.id);
-    this.ctx.registry.remove(sub.destination, sub);
+    this.ctx.hub.unsubscribe(sub);
     if (this.version === '1.2') for (const ackId of sub.unacked.values()) this.ackIndex.delete(ackId);
     sub.unacked.clear();
     sub.backlog = [];
     sub.gate = null;
   }
 
-  /** Leave no residue: subscriptions out of the registry, transactions aborted. */
+  /** Leave no residue: subscriptions out of the hub, transactions aborted, queued frames dropped. */
   private shutdown(): void {
     if (this.state === 'closed') return;
     this.state = 'closed';
     for (const sub of [...this.subs.values()]) this.dropSubscription(sub);
     this.transactions.clear();
     this.ackIndex.clear();
-    this.held = [];
+    this.pending = [];
   }
 
   private failWith(e: unknown, receiptId?: string): void {
@@ -566,6 +602,16 @@ function requireHeader(frame: Frame, name: string): string {
 function parseCount(v: string, name: string): number {
   if (!/^\d{1,9}$/.test(v)) throw new StompProtocolError('bad-header-value', `${name} must be a non-negative integer, got "${v.slice(0, 40)}"`);
   return Number(v);
+}
+
+function describe(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
+
+/** The offload refused (full or known unavailable): the sender is told to retry. */
+function rethrowOffloadFull(e: unknown): never {
+  if (e instanceof OffloadFullError) throw new StompProtocolError('offload-full', `message not accepted: ${e.message}; retry later`);
+  throw e;
 }
 
 /** One table from command to handler (spec 1.2 "Client Frames"). */

@@ -4,7 +4,7 @@
  * loading) the live messages gated behind the replay.
  */
 import type { Publication } from '../hub/publication';
-import type { Deliverable } from '../hub/hub';
+import type { HubSubscriber } from '../hub/hub';
 
 export type AckMode = 'auto' | 'client' | 'client-individual';
 
@@ -12,7 +12,7 @@ export interface SubscriptionOwner {
   deliverTo(sub: Subscription, pub: Publication): void;
 }
 
-export class Subscription implements Deliverable {
+export class Subscription implements HubSubscriber {
   /** message-id → ack id (1.2) or message-id (1.0/1.1), in delivery order. */
   readonly unacked = new Map<string, string>();
   /** Messages beyond the prefetch window, waiting for ACKs. */

@@ -1,10 +1,12 @@
 /**
- * The exact frames StompProtocolAndroid 1.6.6 (OkHttp) sends, and its reading rule
- * checked on everything the broker sends it (PITFALLS.md "Clients in the wild").
+ * The exact frames StompProtocolAndroid 1.6.6 (OkHttp) sends, and its reading rule (one frame
+ * per WebSocket message, every header line matching `([^:\s]+)\s*:\s*([^:\s]+)`, README.md
+ * "Android (StompProtocolAndroid) safety") checked on everything the broker sends it.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startBroker, type BrokerHandle } from '../broker';
 import { androidReadProblems, frame, rawConnect, type RawClient } from '../testing/raw-client';
+import { sleep } from '../../shared/sleep';
 
 let broker: BrokerHandle;
 beforeAll(async () => {
@@ -60,7 +62,7 @@ describe('StompProtocolAndroid 1.6.6 frames', () => {
     expect(webMsgs[10].headers['x-display-name']).toBe('Web User');
 
     // a agreed heart-beats (1000,1000 vs server 300,300 → 1000 each way): wait for one
-    await new Promise((r) => setTimeout(r, 1100));
+    await sleep(1100);
     expect(a.heartbeats).toBeGreaterThanOrEqual(1);
     // Android's reading rule on every WebSocket message the broker sent it
     for (const c of [a, b]) for (const m of c.messages) expect(androidReadProblems(m)).toEqual([]);
@@ -68,11 +70,11 @@ describe('StompProtocolAndroid 1.6.6 frames', () => {
     expect(a.messages.some((m) => m.toString() === '\n')).toBe(true);
 
     // close 1000 without DISCONNECT is a normal disconnect: subscriptions go away
-    const subsBefore = broker.registry.subscriptions;
+    const subsBefore = broker.hub.subscriptions;
     a.close(1000);
     b.close(1000);
     await Promise.all([a.closed, b.closed]);
-    await expect.poll(() => broker.registry.subscriptions).toBe(subsBefore - 2);
+    await expect.poll(() => broker.hub.subscriptions).toBe(subsBefore - 2);
     web2.close();
   });
 

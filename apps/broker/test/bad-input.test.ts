@@ -5,6 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startBroker, type BrokerHandle } from '../broker';
 import { frame, rawConnect, type RawClient } from '../testing/raw-client';
+import { sleep } from '../../shared/sleep';
 
 let broker: BrokerHandle;
 let bystander: RawClient;
@@ -125,7 +126,7 @@ describe('bad input gets ERROR, close, and no harm to others', () => {
     for (let i = 0; i < 20; i++) frames += frame('SEND', { destination: '/topic/firehose' }, chunk);
     for (let i = 0; i < 200 && broker.metrics.slowConsumerDisconnects === before; i++) {
       sender.send(frames);
-      await new Promise((r) => setTimeout(r, 5));
+      await sleep(5);
     }
     expect(broker.metrics.slowConsumerDisconnects).toBe(before + 1);
     expect(broker.metrics.errors['slow-consumer']).toBeGreaterThanOrEqual(1);

@@ -5,6 +5,7 @@ import { Client, type IMessage } from '@stomp/stompjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { startBroker, type BrokerHandle } from '../broker';
+import { sleep } from '../../shared/sleep';
 
 let broker: BrokerHandle;
 beforeAll(async () => {
@@ -102,7 +103,7 @@ describe('@stomp/stompjs end to end', () => {
     const a = client({ heartbeatIncoming: 200, heartbeatOutgoing: 200, debug: (m) => log.push(m) });
     await connect(a);
     const before = broker.metrics.heartbeatTimeouts;
-    await new Promise((r) => setTimeout(r, 1200));
+    await sleep(1200);
     expect(a.connected).toBe(true);
     expect(broker.metrics.heartbeatTimeouts).toBe(before);
     // agreed 200 ms each way: several PINGs sent and PONGs (server EOLs) received in 1.2 s

@@ -1,6 +1,6 @@
 /**
- * Sessions without sockets, for unit tests: a real registry, router and offload, and a
- * fake SessionIO that records frames.
+ * Sessions without sockets, for unit tests: a real hub and offload, and a fake SessionIO
+ * that records frames and whether input is paused.
  */
 import { MessageIdGenerator } from '../../shared/message-id';
 import { MemoryOffload } from '../../shared/queue/memory-offload';
@@ -11,16 +11,18 @@ import { StompParser } from '../../shared/stomp/parser';
 import type { Frame } from '../../shared/stomp/frame';
 import { RecentRing } from '../../shared/history/recent-ring';
 import { BrokerMetrics } from '../broker-metrics';
-import { DestinationRegistry } from '../hub/destination-registry';
-import { Router } from '../hub/hub';
+import type { AccessPolicy } from '../hub/access-policy';
+import type { DestinationHooks } from '../hub/destination-hooks';
+import { Hub } from '../hub/hub';
+import type { Authenticator } from '../session/authenticator';
 import { developmentAuthenticator } from '../session/authenticator';
 import { Session, type SessionContext, type SessionIO, type SessionLimits } from '../session/session';
-import type { Subscription } from '../session/subscription';
 
 export interface FakeIO extends SessionIO {
   frames: Frame[];
   raw: Buffer[];
   closed: boolean;
+  paused: boolean;
   heartbeat: { sendMs: number; recvMs: number } | null;
 }
 
@@ -29,6 +31,7 @@ export function fakeIO(): FakeIO {
     frames: [],
     raw: [],
     closed: false,
+    paused: false,
     heartbeat: null,
     write(bytes) {
       io.raw.push(bytes);
@@ -44,6 +47,12 @@ export function fakeIO(): FakeIO {
     connected(_v, hb) {
       io.heartbeat = hb;
     },
+    pauseInput() {
+      io.paused = true;
+    },
+    resumeInput() {
+      io.paused = false;
+    },
   };
   return io;
 }
@@ -53,27 +62,38 @@ export const TEST_LIMITS: SessionLimits = {
   maxTransactions: 2,
   maxFramesPerTransaction: 5,
   maxPendingPerSubscription: 5,
+  maxPendingFrames: 20,
   defaultPrefetch: 0,
   historyMax: 50,
   androidDetect: true,
   heartbeat: { serverSendMs: 10_000, serverRecvMs: 10_000, minMs: 1_000 },
 };
 
-export function testContext(over: { offload?: Offload; history?: HistorySource; limits?: Partial<SessionLimits> } = {}) {
-  const registry = new DestinationRegistry<Subscription>();
+export interface TestContextOptions {
+  offload?: Offload;
+  history?: HistorySource;
+  limits?: Partial<SessionLimits>;
+  auth?: Authenticator;
+  access?: AccessPolicy;
+  hooks?: DestinationHooks;
+}
+
+export function testContext(over: TestContextOptions = {}) {
   const metrics = new BrokerMetrics();
   const offload = over.offload ?? new MemoryOffload(1000);
-  const rooms = compileRoomTemplate('/topic/room.{roomId}');
-  const ring = new RecentRing(100);
-  const router = new Router(registry, offload, new MessageIdGenerator('test'), rooms, ring, metrics);
+  const hub = new Hub({
+    ids: new MessageIdGenerator('test'),
+    offload,
+    rooms: compileRoomTemplate('/topic/room.{roomId}'),
+    ring: new RecentRing(100),
+    history: over.history ?? emptyHistory,
+    access: over.access,
+    hooks: over.hooks,
+  });
   const ctx: SessionContext = {
     limits: { ...TEST_LIMITS, ...over.limits },
-    registry,
-    router,
-    rooms,
-    ring,
-    history: over.history ?? emptyHistory,
-    auth: developmentAuthenticator,
+    hub,
+    auth: over.auth ?? developmentAuthenticator,
     metrics,
   };
   const open = (handshake = { remoteAddress: '127.0.0.1', subprotocol: 'v12.stomp' as string | null }) => {
@@ -81,7 +101,7 @@ export function testContext(over: { offload?: Offload; history?: HistorySource; 
     const session = new Session(ctx, io, handshake);
     return { io, session, send: (f: Frame) => session.handleFrame(f) };
   };
-  return { ctx, registry, metrics, offload, open };
+  return { ctx, hub, metrics, offload, open };
 }
 
 export function f(command: string, headers: Record<string, string> = {}, body = ''): Frame {

@@ -159,6 +159,14 @@ export class Connection implements SessionIO {
     }
   }
 
+  pauseInput(): void {
+    this.ws.pause();
+  }
+
+  resumeInput(): void {
+    if (!this.closed) this.ws.resume();
+  }
+
   close(): void {
     if (this.closing || this.closed) return;
     this.closing = true;

@@ -1,6 +1,6 @@
 /**
- * Batches outgoing writes per event-loop turn (DESIGN.md "Batch writes per connection
- * per tick"): connections with queued frames are flushed together from one setImmediate,
+ * Batches outgoing writes per event-loop turn, one syscall per connection rather than one
+ * per message: connections with queued frames are flushed together from one setImmediate,
  * each inside socket cork/uncork so many WebSocket messages leave in one writev.
  */
 export interface Flushable {

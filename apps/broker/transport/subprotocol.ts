@@ -1,5 +1,5 @@
 /**
- * WebSocket subprotocol choice (issue 3 item 5): the highest STOMP subprotocol the client
+ * WebSocket subprotocol choice: the highest STOMP subprotocol the client
  * offered, or none. An offer we cannot honour gets no echo (false), never an unrequested
  * one: Chrome fails when an offered protocol is not echoed, strict clients fail on an echo
  * they did not ask for, and OkHttp (StompProtocolAndroid) offers none by default.

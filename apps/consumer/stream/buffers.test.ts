@@ -12,6 +12,7 @@ import { MemoryRecentCache } from '../../shared/history/memory-recent-cache';
 import { RedisRecentCache } from '../../shared/history/redis-recent-cache';
 import type { PackStream } from './pack-stream';
 import type { RecentCache } from '../../shared/history/recent-cache';
+import { sleep } from '../../shared/sleep';
 
 let redis: ServiceHandle;
 beforeAll(async () => {
@@ -63,7 +64,7 @@ for (const [kind, make] of Object.entries(streams)) {
       const taken = await dead.read(10, 100);
       expect(taken.length).toBe(2);
       expect(await s.claim('alive', 60_000, 10)).toEqual([]); // not idle long enough
-      await new Promise((r) => setTimeout(r, 60));
+      await sleep(60);
       const claimed = await s.claim('alive', 50, 10);
       expect(claimed.map((e) => e.body.toString())).toEqual(['x', 'y']);
       await s.ack(claimed.map((e) => e.id));
@@ -78,7 +79,7 @@ for (const [kind, make] of Object.entries(streams)) {
       const r = s.openReader('w');
       const t0 = Date.now();
       const pending = r.read(10, 3_000);
-      await new Promise((res) => setTimeout(res, 50));
+      await sleep(50);
       await s.append([encodePack([messageFactory()()])]);
       expect((await pending).length).toBe(1);
       expect(Date.now() - t0).toBeLessThan(2_000);

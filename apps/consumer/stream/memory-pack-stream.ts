@@ -1,5 +1,5 @@
 /**
- * In-process twin of the Redis Stream buffer (issue 4 item 4): same consumer-group semantics
+ * In-process twin of the Redis Stream buffer (embedded default): same consumer-group semantics
  * (read once per group, pending until acked, claim after idle), kept in this process's memory.
  * Bounded by the bridge exactly like the Redis one (it stops taking packs past the bound).
  */

@@ -1,9 +1,10 @@
 /**
- * The persistence buffer between the queue and the database (issue 4 item 3, seed 002): an
- * append-only stream of packs read by a consumer group. Redis Streams in production
- * (redis-pack-stream.ts), an in-process twin in the embedded default (memory-pack-stream.ts).
- * One entry holds one whole pack, not one message: PITFALLS.md measured per-message entries
- * 2.5-3.5x costlier for the bridge and Redis.
+ * The persistence buffer between the queue and the database: an append-only stream of packs
+ * read by a consumer group, so the queue is acked quickly and the database is written in
+ * batches at its own pace. Redis Streams in production (redis-pack-stream.ts), an in-process
+ * twin in the embedded default (memory-pack-stream.ts). One entry holds one whole pack, not
+ * one message: per-message entries measured 2.5-3.5x costlier for the bridge and Redis
+ * (apps/README.md "Measured facts").
  */
 export interface StreamEntry {
   /** Stream entry id (Redis `<ms>-<seq>`). */

@@ -1,6 +1,6 @@
 /**
- * PackStream on a Redis Stream with a consumer group (issue 4 item 3): XADD (pipelined) to
- * append, XREADGROUP to read, XAUTOCLAIM to take over entries a crashed writer left pending,
+ * PackStream on a Redis Stream with a consumer group: XADD (pipelined) to append,
+ * XREADGROUP to read, XAUTOCLAIM to take over entries a crashed writer left pending,
  * XACK + XDEL once stored, so XLEN is the backlog the bridge bounds.
  *
  * Durability: a pack is acked to RabbitMQ once XADD succeeded, so Redis must persist

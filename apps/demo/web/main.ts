@@ -1,5 +1,5 @@
 /**
- * The demo chat page (issue 5 item 4): pick a name and a room, see the room's recent
+ * The demo chat page: pick a name and a room, see the room's recent
  * history, chat live, and ride out a broker restart. After joining, the name and room are
  * kept in the address (?name=&room=) so a reload rejoins and shows the history again.
  * Query options: reconnectDelay (ms, default 2000), history (messages on join, default 50).
@@ -12,7 +12,7 @@ interface DemoConfig {
   roomTemplate: string;
 }
 
-const NAME_RE = /^[A-Za-z0-9_.@-]{1,64}$/; // the broker's login rule (apps/broker/session/auth.ts)
+const NAME_RE = /^[A-Za-z0-9_.@-]{1,64}$/; // within the broker's login rule (apps/broker/session/authenticator.ts)
 const ROOM_RE = /^[A-Za-z0-9_.~-]{1,128}$/;
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;

@@ -2,7 +2,7 @@
  * What the demo page knows about one room: messages in id order (broker ids sort by time),
  * each shown once however often it arrives (history replay after a reconnect may repeat what
  * was already seen live), and the newest id seen, the cursor for reconnect recovery
- * (DESIGN.md "Rooms, history, recovery"). No DOM here, so it is unit-tested in Node.
+ * (README.md "History and recovery"). No DOM here, so it is unit-tested in Node.
  */
 
 /** SUBSCRIBE headers the broker reads (apps/broker/session/session.ts, README "History and recovery"). */

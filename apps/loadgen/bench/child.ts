@@ -11,6 +11,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { freePort } from '../../shared/testing/services/ports';
 import { portOpen } from '../../shared/port-open';
+import { sleep } from '../../shared/sleep';
 
 export interface ChildService {
   name: string;
@@ -85,7 +86,7 @@ export async function startChild(o: ChildOptions): Promise<ChildService> {
       child.kill('SIGKILL');
       throw new Error(`${o.name} did not listen on ${port} in time:\n${log}`);
     }
-    await new Promise((r) => setTimeout(r, 100));
+    await sleep(100);
   }
   const pid = child.pid!;
   return {

@@ -1,6 +1,6 @@
 /**
- * `npm run bench:core` (issue 3 "Benchmark"): on loopback, against our broker started as a
- * child process (its CPU and RSS read from /proc/<pid>):
+ * `npm run bench:core`: on loopback, against our broker started as a child process (its CPU
+ * and RSS read from /proc/<pid>):
  *   (a) fan-out: 300 rooms × 6 subscribers, one sender each keeping 20 in flight, fixed time;
  *   (b) the same load against a raw `ws` server writing pre-encoded MESSAGE bytes (ceiling);
  *   (c) seed-003 (rooms of 6, one sender, 10 messages) at 2,000 and 10,000 users;
@@ -132,7 +132,7 @@ async function main(): Promise<void> {
     probeUsers > 0 ? await run([...idleArgs(probeUsers), '--duration', '2s'], c) : null,
   ]);
 
-  const header = ['part', 'result', 'latency p50 / p99 ms', 'broker CPU', 'load generator CPU', 'waited ms (broker / lg of run)', 'errors / lost', 'goal (issue 3)'];
+  const header = ['part', 'result', 'latency p50 / p99 ms', 'broker CPU', 'load generator CPU', 'waited ms (broker / lg of run)', 'errors / lost', 'goal'];
   const rows: string[][] = [
     ['(a) fan-out via broker, 300 rooms × 6, 20 in flight', `${fmt(a.deliveries.perSec, 0)} deliveries/s`, `${ms(a.latencyMs.p50)} / ${ms(a.latencyMs.p99)}`, cpuCell(a), lgCell(a), waitCell(a), errs(a), '≥ 100,000/s at ≤ 10 µs/delivery'],
     ['(b) same load, raw ws pre-encoded fan-out', `${fmt(b.deliveries.perSec, 0)} deliveries/s`, `${ms(b.latencyMs.p50)} / ${ms(b.latencyMs.p99)}`, cpuCell(b), lgCell(b), waitCell(b), errs(b), 'ceiling'],

@@ -1,6 +1,6 @@
 /**
- * `npm run bench` (issue 5 item 2): starts stompbox on the embedded default as a child
- * process, runs the seed-003 ladder (rooms of 6, one sender, 10 messages at 30, 100, 1,000,
+ * `npm run bench`: starts stompbox on the embedded default as a child process, runs the
+ * seed-003 ladder (rooms of 6, one sender, 10 messages at 30, 100, 1,000,
  * 2,000 and 10,000 users) and a throughput run (300 rooms × 6, 20 in flight), and prints
  * one table. `--against URL` runs the identical load against another broker in the same run
  * and prints both side by side with ratios; `--against rabbitmq` starts a private RabbitMQ

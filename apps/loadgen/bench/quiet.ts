@@ -4,6 +4,7 @@
  * meanwhile measures that clean-up, not the load). Judged by the broker's own CPU, so other
  * work on the machine does not matter.
  */
+import { sleep } from '../../shared/sleep';
 import { sampleProcTree } from '../run/proc-stats';
 
 export async function waitForQuiet(pid: number | undefined, opts: { maxMs?: number; cores?: number } = {}): Promise<number> {
@@ -13,7 +14,7 @@ export async function waitForQuiet(pid: number | undefined, opts: { maxMs?: numb
   const limit = opts.cores ?? 0.15;
   let prev = sampleProcTree(pid);
   while (prev && performance.now() - started < maxMs) {
-    await new Promise((r) => setTimeout(r, 500));
+    await sleep(500);
     const next = sampleProcTree(pid);
     if (!next) break;
     if ((next.cpuMs - prev.cpuMs) / 500 < limit) break;

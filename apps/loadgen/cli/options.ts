@@ -1,5 +1,5 @@
 /**
- * Command-line options of the load generator (`npm run load -- …`, issue 5 item 1).
+ * Command-line options of the load generator (`npm run load -- …`).
  * Parsing is pure (argv in, validated options out) so it is unit-tested; bad input
  * raises UsageError with a message naming the option.
  */
@@ -143,7 +143,7 @@ Load shape:
   --duration TIME           throughput send time / idle hold / churn budget (default 10s)
   --read-timeout TIME       rooms: give up after this long with no traffic (default 20s)
   --drain TIME              throughput: after stop, give up after this long with no delivery (default 5s)
-  --receipt-timeout TIME    wait for CONNECTED or a RECEIPT (default 20s, the seed's JMeter read timeout)
+  --receipt-timeout TIME    wait for CONNECTED or a RECEIPT (default 20s, the JMeter plans' readTimeout)
   --cycles N                churn cycles per user (default ${DEFAULTS.cycles})
   --idle-subscribe          idle: subscribe each connection too
   --timeout TIME            hard limit for the whole run (default 300s)

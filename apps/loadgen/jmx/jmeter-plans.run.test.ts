@@ -2,8 +2,8 @@
  * Runs the JMeter plans against our broker with a small interpreter of the plan elements
  * (apps/loadgen/jmx/plan-runner.ts; JMeter itself cannot run here): every sample must succeed,
  * every member must read every message, and the close must meet no unread frame. A control
- * run of the seed's original shape (read once, then close) shows the runner does reproduce
- * the seed-003 close error, so a passing run means something.
+ * run of the plan's original shape (read once, then close) shows the runner does reproduce
+ * JMeter's close error ("received not a close frame"), so a passing run means something.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -62,7 +62,7 @@ describe('JMeter plans run against our broker', () => {
     expect(s['15 close WebSocket'].n).toBe(users);
   }, 60_000);
 
-  it('control: the seed shape (one read, no drain before close) fails its closes here too', async () => {
+  it('control: the original shape (one read, no drain before close) fails its closes here too', async () => {
     const plan = load('seed-003-rooms.jmx');
     const group = plan.children[0];
     const readLoop = group.children.find((e) => e.testclass === 'WhileController' && e.testname.includes('every MESSAGE'))!;

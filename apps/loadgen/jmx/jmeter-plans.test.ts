@@ -1,6 +1,6 @@
 /**
- * The JMeter plans in jmeter/ (issue 5 item 3). JMeter cannot run here, so this reads every
- * .jmx as JMeter would: it must be XML 1.0 (no NUL even as &#0;), use only core elements and
+ * The JMeter plans in jmeter/. JMeter cannot run here, so this reads every .jmx as JMeter
+ * would: it must be XML 1.0 (no NUL even as &#0;), use only core elements and
  * the WebSocket Samplers plugin, and every STOMP frame it would send (functions and -J
  * properties evaluated) must parse with our codec as exactly one NUL-terminated frame.
  * It also checks the parameters are wired, the barrier exists where it must, and that the

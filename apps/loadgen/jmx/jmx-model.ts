@@ -1,6 +1,6 @@
 /**
  * Reads a JMeter .jmx file into a small tree, for the plan checks and the plan runner
- * (JMeter itself cannot run here; issue 5 item 3).
+ * (JMeter itself cannot run here).
  *
  * A .jmx is XStream XML: every test element is followed by a sibling `<hashTree>` holding
  * its children, and an element's settings are `stringProp` / `boolProp` / `intProp` /

@@ -4,13 +4,14 @@
  * While controllers, User Parameters, Counter, Header Manager, Synchronizing and Constant
  * timers, Flow Control Action, Regular Expression Extractor, Response Assertion, and the
  * WebSocket Samplers plugin's open / single write / single read / close samplers.
- * JMeter cannot run here; this is how the tests prove the plans work (issue 5 item 3).
+ * JMeter cannot run here; this is how the tests prove the plans work.
  * Anything else in a plan is an error. Bounded: While loops and the whole run have limits.
  */
 import { evaluate, type EvalContext } from './jmeter-eval';
 import { prop, propItems, userParameters, type JmxElement } from './jmx-model';
 import { CLOSE, OPEN, planVariables, READ, WRITE } from './plan-frames';
 import { WsSamplerConnection } from './ws-sampler-connection';
+import { sleep } from '../../shared/sleep';
 
 export interface SampleRecord {
   thread: number;
@@ -64,8 +65,6 @@ class Barrier {
     });
   }
 }
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 class PlanThread {
   readonly ctx: EvalContext;

@@ -1,7 +1,7 @@
 /**
  * One thread's WebSocket as the JMeter WebSocket Samplers plugin (1.3.x) sees it: frames are
  * read one at a time in arrival order, and a close expects the peer's close frame to be the
- * next frame, failing when an unread data frame comes first (the seed-003 close error).
+ * next frame, failing when an unread data frame comes first ("received not a close frame").
  */
 import WebSocket from 'ws';
 

@@ -3,13 +3,13 @@ import type { LoadOptions } from '../cli/options';
 import type { Progress, SliceResult } from '../stats/counters';
 import type { SlicePlan } from './plan';
 
-export interface WorkerInit {
+export interface LoadWorkerInit {
   options: LoadOptions;
   plan: SlicePlan;
   sliceCount: number;
 }
 
-export type ToWorker = { type: 'start'; init: WorkerInit } | { type: 'go' } | { type: 'stop' } | { type: 'finish' } | { type: 'abort' };
+export type ToWorker = { type: 'start'; init: LoadWorkerInit } | { type: 'go' } | { type: 'stop' } | { type: 'finish' } | { type: 'abort' };
 
 export type SliceCommand = 'go' | 'stop' | 'finish' | 'abort';
 

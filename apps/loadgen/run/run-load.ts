@@ -12,6 +12,7 @@ import { busiestThreadsWaitMs, sampleProc, sampleProcTree, selfCpuMs } from './p
 import { inThreadSlice, workerSlice, type SliceHandle } from './slice-handle';
 import { WorkerPool } from './worker-pool';
 import type { Phase, ProgressSink } from './progress';
+import { sleep } from '../../shared/sleep';
 
 export interface RunHooks {
   progress?: ProgressSink;
@@ -55,13 +56,14 @@ export async function runLoad(o: LoadOptions, hooks: RunHooks = {}): Promise<Loa
     for (const h of handles) h.send('abort');
     abortedSignal();
   }, o.timeoutMs);
-  const sleep = (ms: number) => Promise.race([new Promise<void>((r) => setTimeout(r, ms)), aborted$]);
+  /** Waits `ms`, or less if the hard timeout fires first. */
+  const wait = (ms: number) => Promise.race([sleep(ms), aborted$]);
   const all = (ps: Promise<unknown>[]) => Promise.race([Promise.all(ps).then(() => {}), aborted$]);
 
   try {
     await all(handles.map((h) => h.ready));
     const setupMs = performance.now() - started;
-    if (o.scenario === 'idle') await sleep(IDLE_SETTLE_MS);
+    if (o.scenario === 'idle') await wait(IDLE_SETTLE_MS);
 
     phase = 'run';
     const cpu0 = selfCpuMs();
@@ -72,14 +74,14 @@ export async function runLoad(o: LoadOptions, hooks: RunHooks = {}): Promise<Loa
     let rateWindowMs = 0;
     let brokerMid = null;
     if (o.scenario === 'throughput' || o.scenario === 'idle') {
-      await sleep(o.durationMs);
+      await wait(o.durationMs);
       rateWindowMs = performance.now() - go;
       if (o.scenario === 'idle' && o.brokerPid) brokerMid = sampleProcTree(o.brokerPid);
       phase = o.scenario === 'throughput' ? 'drain' : 'run';
       for (const h of handles) h.send('stop');
     } else if (o.scenario === 'churn') {
       // churn ends by itself (cycles done or duration spent)
-      void sleep(o.durationMs).then(() => handles.forEach((h) => h.send('stop')));
+      void wait(o.durationMs).then(() => handles.forEach((h) => h.send('stop')));
     }
     await all(handles.map((h) => h.delivered));
     const runMs = performance.now() - go;

@@ -6,7 +6,7 @@ import type { LoadOptions } from '../cli/options';
 import type { Progress, SliceResult } from '../stats/counters';
 import { Slice } from './slice';
 import type { SlicePlan } from './plan';
-import type { FromWorker, SliceCommand, ToWorker, WorkerInit } from './messages';
+import type { FromWorker, SliceCommand, ToWorker, LoadWorkerInit } from './messages';
 import type { WorkerPool } from './worker-pool';
 
 export interface SliceHandle {
@@ -83,7 +83,7 @@ export function workerSlice(pool: WorkerPool, index: number, options: LoadOption
   worker.on('message', onMessage);
   worker.on('error', onError);
   worker.on('exit', onExit);
-  const init: WorkerInit = { options, plan, sliceCount };
+  const init: LoadWorkerInit = { options, plan, sliceCount };
   worker.postMessage({ type: 'start', init } satisfies ToWorker);
   return {
     ready: ready.promise,

@@ -5,7 +5,8 @@
  *   go → run (send / hold / churn; `stop` ends open-ended sending) → delivered
  *   finish → teardown (UNSUBSCRIBE, DISCONNECT with receipt, close 1000) → result
  * `abort` (hard timeout) closes everything at once and still yields a result.
- * Reading everything expected before closing avoids the seed-003 JMeter close error.
+ * Reading everything expected before closing avoids JMeter's close error (its close sampler
+ * fails on an unread frame: "received not a close frame", jmeter/README.md).
  */
 import type { LoadOptions } from '../cli/options';
 import { ReceiptTimeout, StompConn } from '../client/stomp-conn';
@@ -17,6 +18,7 @@ import { addKind, type KindCounts, type Progress, type SliceResult } from '../st
 import { ConnectGate } from './connect-gate';
 import { credentialsFor } from './connect-headers';
 import type { SlicePlan, RoomPlan } from './plan';
+import { sleep } from '../../shared/sleep';
 
 interface Room {
   plan: RoomPlan;
@@ -507,10 +509,6 @@ export class Slice {
       warnings: { ...this.warnings },
     };
   }
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
 }
 
 /** true when `p` settled within `ms`. */

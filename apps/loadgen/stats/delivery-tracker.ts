@@ -1,12 +1,13 @@
 /**
- * Loss / duplicate / order accounting for one receiving subscription (issue 5 item 1).
+ * Loss / duplicate / order accounting for one receiving subscription.
  * Every payload carries (sender, seq) with seq = 0, 1, 2, … per sender. For each sender we keep
  * the contiguous prefix received so far plus the set of seqs seen beyond it, so memory stays
  * O(gaps) in the normal in-order case.
  *
  * - duplicated: a (sender, seq) seen before;
  * - out of order: a new seq lower than the highest seq already seen from that sender
- *   (per-sender FIFO is a DESIGN.md guarantee, so this must stay 0 on our broker);
+ *   (per-sender order is a guarantee of our broker, apps/README.md "Guarantees", so this
+ *   must stay 0 against it);
  * - lost is computed by the caller: expected − unique.
  */
 

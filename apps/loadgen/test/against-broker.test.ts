@@ -60,7 +60,7 @@ describe('load generator against our broker', () => {
     expect(churn.cycleMs.count).toBe(18);
     // the broker sees the last closes a moment after the client does
     await expect.poll(() => broker.connections(), { timeout: 3_000 }).toBe(0);
-    expect(broker.registry.destinations).toBe(0);
+    expect(broker.hub.destinations).toBe(0);
   });
 
   it('runs the same plan in a worker thread', async () => {

@@ -1,6 +1,6 @@
 /**
- * HistorySource over the recent-N cache, then the MessageStore (DESIGN.md "Rooms, history,
- * recovery"; seed 000). The cache answers alone when it covers the question (it has `limit`
+ * HistorySource over the recent-N cache, then the MessageStore (recent-cache.ts says why the
+ * cache comes first). The cache answers alone when it covers the question (it has `limit`
  * messages for "last N"; its oldest message is at or before `afterId` for "after X");
  * otherwise the database answer is merged with the cached one (the database may lag the
  * cache by the stream's backlog), de-duplicated by id, oldest first.

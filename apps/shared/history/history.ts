@@ -1,8 +1,8 @@
 /**
- * History on SUBSCRIBE (DESIGN.md "Rooms, history, recovery"). The broker asks a
- * HistorySource for a room's past messages; implementations read the Redis recent-N
- * cache and fall back to Postgres (issue 4). The broker merges the answer with its own
- * in-memory ring of recently routed messages, so messages still in flight to the
+ * History on SUBSCRIBE (apps/README.md "Guarantees": history without gap or duplicate). The
+ * broker asks a HistorySource for a room's past messages; CachedHistory reads the recent-N
+ * cache and falls back to the MessageStore (Postgres or PGlite). The broker merges the answer
+ * with its own in-memory ring of recently routed messages, so messages still in flight to the
  * database are not missed, then de-duplicates by id.
  */
 import type { OutboundMessage } from '../message';

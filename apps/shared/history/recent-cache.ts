@@ -1,8 +1,9 @@
 /**
- * Recent-N messages per room (seed 000: show the last messages on entering a room from a
- * cache, falling back to the database). Written by the consumer's bridge as packs pass,
- * read by the HistorySource. Redis lists in production (redis-recent-cache.ts), a Map in
- * the embedded default (memory-recent-cache.ts).
+ * Recent-N messages per room, so that entering a room (SUBSCRIBE with `x-history-last`)
+ * is answered from a cache and reaches the database only when the cache does not cover the
+ * question. Written by the consumer's bridge as packs pass, read by CachedHistory. Redis
+ * sorted sets in production (redis-recent-cache.ts), a Map in the embedded default
+ * (memory-recent-cache.ts).
  */
 import type { OutboundMessage } from '../message';
 

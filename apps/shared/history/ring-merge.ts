@@ -1,5 +1,5 @@
 /**
- * History on SUBSCRIBE (DESIGN.md "Rooms, history, recovery"): the persistent source
+ * History on SUBSCRIBE (apps/README.md "Guarantees"): the persistent source
  * (Redis recent-N cache, then Postgres) merged with this node's recent ring, de-duplicated
  * by message id, ordered by id (ids sort by time), cut to the request's limit.
  */

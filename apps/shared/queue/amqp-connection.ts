@@ -1,12 +1,14 @@
 /**
- * A RabbitMQ connection that comes back by itself (issue 4 item 2: "RabbitMQ down: reconnect
- * with backoff"). Each successful connect runs `setup` (declare topology, open channels,
- * start consumers); a lost connection calls `onDown` once and schedules the next attempt with
- * exponential backoff and jitter. Used by the publisher and by the consumer.
+ * A RabbitMQ connection that comes back by itself: amqplib never reconnects, so a lost
+ * connection (RabbitMQ restarted, network gone) is reopened here. Each successful connect
+ * runs `setup` (declare topology, open channels, start consumers); a lost connection calls
+ * `onDown` once and schedules the next attempt with exponential backoff and jitter
+ * (shared/backoff.ts). Used by the publisher and by the consumer.
  */
 import amqp, { type ChannelModel } from 'amqplib';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
+import { backoffMs } from '../backoff';
 import { counter, gauge } from '../metrics';
 
 export interface ReconnectOptions {
@@ -123,8 +125,7 @@ export class ReconnectingAmqp {
 
   private schedule(): void {
     if (this.stopped || this.timer) return;
-    const base = Math.min(this.opts.maxDelayMs ?? 2_000, (this.opts.initialDelayMs ?? 100) * 2 ** Math.min(this.attempt, 16));
-    const delay = Math.round(base * (0.8 + Math.random() * 0.4));
+    const delay = backoffMs(this.attempt, { baseMs: this.opts.initialDelayMs ?? 100, maxMs: this.opts.maxDelayMs ?? 2_000 });
     this.timer = setTimeout(() => {
       this.timer = null;
       void this.connect();

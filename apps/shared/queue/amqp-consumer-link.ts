@@ -1,5 +1,5 @@
 /**
- * The consumer's RabbitMQ side (issue 4 item 3) on one self-healing connection:
+ * The consumer's RabbitMQ side on one self-healing connection (amqp-connection.ts):
  * - `source`: consumes the persist queue with a prefetch window (at most `prefetch` packs
  *   un-acked: RabbitMQ keeps the rest, which is the backpressure when the stream is full);
  * - `deadLetters`: publishes what cannot be stored to the dead-letter exchange on a confirm
@@ -13,6 +13,7 @@ import type { Registry } from 'prom-client';
 import { ReconnectingAmqp } from './amqp-connection';
 import { declareTopology, type AmqpTopology } from './amqp-topology';
 import type { DeadLetter, DeadLetterSink, PackDelivery, PackSource } from './pack-source';
+import { sleep } from '../sleep';
 
 export interface AmqpConsumerOptions {
   url: string;
@@ -158,7 +159,7 @@ export class AmqpConsumerLink {
             resolve();
           });
         });
-      } else await new Promise((r) => setTimeout(r, 200));
+      } else await sleep(200);
     }
   }
 }

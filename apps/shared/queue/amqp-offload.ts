@@ -1,6 +1,6 @@
 /**
- * The RabbitMQ Offload (issue 4 item 2): packs (packing-offload.ts) published persistent on a
- * confirm channel, many in flight; each message's promise settles with its pack's confirm.
+ * The RabbitMQ Offload: packs (packing-offload.ts) published persistent on a confirm channel,
+ * many in flight; each message's promise settles with its pack's confirm.
  *
  * AMQP properties of a pack: `messageId` = the single message id, or `<first>..<last>` for a
  * pack of several; header `x-count` = messages in it; `contentType` = PACK_CONTENT_TYPE.

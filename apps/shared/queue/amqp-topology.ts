@@ -1,5 +1,5 @@
 /**
- * RabbitMQ topology of the offload (issue 4 item 2, DESIGN.md "Processes"), declared by every
+ * RabbitMQ topology of the offload (apps/README.md "Processes"), declared by every
  * publisher and consumer at connect (idempotent):
  *
  *   exchange `stompbox.chat` (direct, durable) ──key "pack"──▶ persist queue (quorum)

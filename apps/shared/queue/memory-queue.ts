@@ -1,5 +1,5 @@
 /**
- * The in-process twin of the RabbitMQ hop (issue 4 item 4): one bounded queue that is a
+ * The in-process twin of the RabbitMQ hop (the embedded default): one bounded queue that is a
  * PackTransport for the broker's PackingOffload and a PackSource for the consumer, plus a
  * bounded in-memory dead-letter list. Durability is the process's: a crash loses what is in
  * it (the embedded default trades that for needing no services; set AMQP_URL for more).

@@ -1,7 +1,8 @@
 /**
- * The offload seam (DESIGN.md "Processes", step 2): after local delivery the broker hands
- * each accepted SEND, once, to an Offload. Implementations: the embedded in-process twin
- * (`memory-offload.ts`) and RabbitMQ with publisher confirms (issue 4).
+ * The offload seam (apps/README.md "Processes"): after local delivery the broker hands each
+ * accepted SEND, once, to an Offload. Implementations: PackingOffload over RabbitMQ with
+ * publisher confirms (`amqp-offload.ts`) or over the in-process queue twin (`memory-queue.ts`),
+ * and the counting `memory-offload.ts` for a broker that persists nothing.
  */
 
 import type { OutboundMessage } from '../message';

@@ -1,9 +1,9 @@
 /**
- * Pack codec: many OutboundMessages in one compact, versioned binary buffer (issue 4 item 2).
+ * Pack codec: many OutboundMessages in one compact, versioned binary buffer.
  *
  * Why packs: with publisher confirms RabbitMQ moves ~8k AMQP messages/s here, but 200k+ chat
- * messages/s when ~100 ride in one AMQP message (PITFALLS.md, "RabbitMQ"). The same bytes
- * become one Redis Stream entry, so the consumer never re-encodes a pack.
+ * messages/s when ~100 ride in one AMQP message (apps/README.md "Measured facts"). The same
+ * bytes become one Redis Stream entry, so the consumer never re-encodes a pack.
  *
  * Layout (version 1), all integers unsigned LEB128 varints unless noted:
  *   magic 0x53 0x42 ("SB"), version byte (1), count

@@ -1,5 +1,5 @@
 /**
- * What the consumer reads from and where it puts what it cannot handle (issue 4 item 3).
+ * What the consumer reads from and where it puts what it cannot handle.
  * RabbitMQ implements both in apps/shared/queue/amqp-consumer-link.ts; the embedded default uses the
  * in-process twins in memory-queue.ts. The same consumer code and tests run on either.
  */

@@ -1,9 +1,8 @@
 /**
- * PackingOffload: the Offload half shared by the RabbitMQ publisher and its in-process twin
- * (issue 4 item 2). It gathers the messages of one event-loop turn into a pack (sealed on
- * size, message count, or at the next tick / after OFFLOAD_LINGER_MS), hands sealed packs to
- * a PackTransport with many in flight, and settles every message's promise when its pack is
- * durably accepted.
+ * PackingOffload: the Offload half shared by the RabbitMQ publisher and its in-process twin.
+ * It gathers the messages of one event-loop turn into a pack (sealed on size, message count,
+ * or at the next tick / after OFFLOAD_LINGER_MS), hands sealed packs to a PackTransport with
+ * many in flight, and settles every message's promise when its pack is durably accepted.
  *
  * Bounds (never silent loss, never unbounded memory):
  * - at most `maxPending` messages / `maxPendingBytes` bytes accepted and not yet confirmed;
@@ -19,6 +18,7 @@ import type { Registry } from 'prom-client';
 import { OffloadFullError, type Offload } from './offload';
 import type { OutboundMessage } from '../message';
 import { encodePack, messageSize } from './pack-codec';
+import { closeOnce } from '../close-once';
 import { counter, gauge, histogram } from '../metrics';
 
 export interface SealedPack {
@@ -186,12 +186,8 @@ export class PackingOffload implements Offload {
     return !this.closing && this.transport.isReady();
   }
 
-  private closed: Promise<void> | null = null;
-
   /** Idempotent: every caller waits for the same drain. */
-  close(): Promise<void> {
-    return (this.closed ??= this.drainAndClose());
-  }
+  readonly close = closeOnce(() => this.drainAndClose());
 
   private async drainAndClose(): Promise<void> {
     this.closing = true;

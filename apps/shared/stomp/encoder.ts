@@ -1,8 +1,9 @@
 /**
  * STOMP frame serialisation. `encodeFrame` writes any frame; `MessageTemplate` is the
- * hot path (DESIGN.md "Encode once, write many"): a MESSAGE is serialised once per
- * destination and output variant, and each delivery only splices in the
- * per-subscription headers (`subscription`, `ack`) between a shared prefix and suffix.
+ * hot path, so that fan-out costs one encoding per message rather than one per subscriber:
+ * a MESSAGE is serialised once per destination and output variant, and each delivery only
+ * splices in the per-subscription headers (`subscription`, `ack`) between a shared prefix
+ * and suffix.
  */
 import { isUtf8 } from 'node:buffer';
 import { escapeHeader, escapeModeFor, type EscapeMode } from './escape';

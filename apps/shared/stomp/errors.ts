@@ -33,6 +33,8 @@ export type ProtocolErrorCode =
   | 'forbidden'
   | 'unauthenticated'
   | 'history-failed'
+  | 'subscribe-failed'
+  | 'too-many-pending-frames'
   | 'shutting-down'
   | 'internal-error';
 

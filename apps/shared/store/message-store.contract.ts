@@ -1,6 +1,7 @@
 /**
  * The Store contract, run against every implementation (postgres-store.test.ts,
- * pglite-store.test.ts): DESIGN.md "the same tests run against both".
+ * pglite-store.test.ts), so the embedded twin cannot drift from the real backend
+ * (apps/README.md "Layout": the same tests run against both).
  */
 import { describe, expect, it } from 'vitest';
 import type { OutboundMessage } from '../message';
@@ -8,6 +9,7 @@ import { MessageIdGenerator } from '../message-id';
 import { StoreUnavailableError } from './message-store';
 import type { Store } from './store';
 import { InvalidArgumentError } from './validate';
+import { sleep } from '../sleep';
 
 let roomSeq = 0;
 /** A room id no other test uses (tests share one database). */
@@ -179,7 +181,7 @@ export function describeMessageStoreContract(name: string, getStore: () => Store
         [u1, `${tok}-web`, 'web'],
       ]);
       const firstSeen = list[0].lastSeenAt.getTime();
-      await new Promise((r) => setTimeout(r, 5));
+      await sleep(5);
       await s.upsertDeviceToken(u2, tok, 'ios');
       list = await s.listDeviceTokens([u1, u2]);
       expect(list.map((t) => [t.userId, t.token, t.platform])).toEqual([

@@ -1,6 +1,6 @@
 /**
- * Offline migration runner (issue 4 item 1). Prisma 7's CLI downloads its native schema engine
- * before doing anything and so fails without internet (PITFALLS.md "Prisma 7 offline"). This
+ * Offline migration runner. Prisma 7's CLI downloads its native schema engine before doing
+ * anything and so fails without internet (apps/README.md, library behaviour). This
  * applies the committed `prisma/migrations/<name>/migration.sql` folders itself and records each
  * one in `_prisma_migrations` exactly as the CLI does (same table, sha256 hex checksum of the
  * file, started/finished times, applied_steps_count = 1), so `prisma migrate deploy` and
@@ -13,8 +13,8 @@
  */
 import { createHash, randomUUID } from 'node:crypto';
 import { readdirSync, readFileSync, statSync, existsSync } from 'node:fs';
-import { join, resolve, dirname } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { projectPath } from '../project-root';
 
 /** Minimal SQL access that both `pg` and PGlite provide. */
 export interface SqlRunner {
@@ -30,7 +30,7 @@ export interface Migration {
 }
 
 /** The folder with the committed migrations (repo root `prisma/migrations`). */
-export const DEFAULT_MIGRATIONS_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '../../../prisma/migrations');
+export const DEFAULT_MIGRATIONS_DIR = projectPath('prisma/migrations');
 
 /** Prisma's advisory lock key for migrations, so we never run concurrently with the CLI either. */
 const PRISMA_ADVISORY_LOCK = 72707369;

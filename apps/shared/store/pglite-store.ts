@@ -12,6 +12,7 @@ import { Worker } from 'node:worker_threads';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { OutboundMessage } from '../message';
+import { compiledEntry, RUNNING_FROM_SOURCE } from '../project-root';
 import { DEFAULT_MIGRATIONS_DIR } from './migrations';
 import { StoreUnavailableError, type InsertResult } from './message-store';
 import type { DevicePlatform, DeviceToken } from './device-token-store';
@@ -34,13 +35,19 @@ export function pgliteDataDir(dataDir: string): string {
   return resolve(dataDir, 'pglite');
 }
 
-const BOOT = new URL('./pglite-worker-boot.mjs', import.meta.url);
+/**
+ * The worker's entry: from source, a plain-JS boot that loads the TypeScript worker through
+ * tsx; in the compiled build, the worker's own bundle, run by plain node.
+ */
+const WORKER_ENTRY = RUNNING_FROM_SOURCE
+  ? new URL('./pglite-worker-boot.mjs', import.meta.url)
+  : compiledEntry('apps/shared/store/pglite-worker.ts');
 
 export async function openPgliteStore(opts: PgliteStoreOptions = {}): Promise<PgliteStore> {
   const dataDir = opts.dataDir ? resolve(opts.dataDir) : undefined;
   const unlock = dataDir ? await lockDataDir(dataDir) : () => {};
   const init: WorkerInit = { dataDir, migrationsDir: opts.migrationsDir ?? DEFAULT_MIGRATIONS_DIR };
-  const worker = new Worker(BOOT, { workerData: init });
+  const worker = new Worker(WORKER_ENTRY, { workerData: init });
   const store = new PgliteStore(worker, opts.maxPending ?? 10_000, unlock);
   try {
     await store.ready(opts.startTimeoutMs ?? 120_000);

@@ -2,7 +2,7 @@
  * Worker-thread side of the embedded store (pglite-store.ts): owns the PGlite instance (files
  * under the data dir), applies the migrations, and serves MessageStore calls posted by the main
  * thread. PGlite runs Postgres in wasm on the thread that calls it, so keeping it here leaves
- * the broker's event loop free (issue 4 item 4).
+ * the broker's event loop free.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { mkdirSync } from 'node:fs';

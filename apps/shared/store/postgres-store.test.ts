@@ -7,6 +7,7 @@ import { instrumentStore } from './store-metrics';
 import { StoreUnavailableError } from './message-store';
 import type { Store } from './store';
 import { describeMessageStoreContract, expectClosed, freshRoom, makeMessages } from './message-store.contract';
+import { sleep } from '../sleep';
 
 let pg: ServiceHandle;
 let store: Store;
@@ -37,7 +38,7 @@ describe('postgres store', () => {
     let inserted = -1;
     for (let i = 0; i < 50 && inserted < 0; i++) {
       inserted = await store.insertBatch(b).then((r) => r.inserted, () => -1);
-      if (inserted < 0) await new Promise((r) => setTimeout(r, 100));
+      if (inserted < 0) await sleep(100);
     }
     expect(inserted).toBe(4);
     expect(await store.countMessages(room)).toBe(7);

@@ -3,7 +3,8 @@
  * (postgres-store.ts: @prisma/adapter-pg; pglite-worker.ts: pglite-prisma-adapter). Reads use
  * the Prisma query API; the hot path, insertBatch, uses Prisma's raw-SQL path with array
  * parameters (one INSERT ... SELECT FROM unnest(...) ON CONFLICT DO NOTHING per chunk), since
- * createMany measured ~5k rows/s here (PITFALLS.md) against ~40k for the unnest statement.
+ * createMany measured ~5k rows/s here against ~40k for the unnest statement (apps/README.md
+ * "Measured facts").
  */
 import type { OutboundMessage } from '../message';
 import type { PrismaClient } from './generated/prisma/client';

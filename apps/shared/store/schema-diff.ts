@@ -1,6 +1,7 @@
 /**
  * Offline migration authoring (Prisma 7's `migrate dev/diff` need the native schema engine,
- * downloaded at first use: PITFALLS.md). @prisma/schema-engine-wasm (pinned) computes the SQL
+ * which its CLI downloads before running any command, so they fail offline).
+ * @prisma/schema-engine-wasm (pinned) computes the SQL
  * from the committed migrations to prisma/schema.prisma; PGlite in memory serves as the shadow
  * database it replays the migrations into. Used by `npm run db:diff` and the drift test.
  */

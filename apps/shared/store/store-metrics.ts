@@ -2,35 +2,26 @@
  * Prometheus metrics around any Store (one decorator for both implementations; the
  * PGlite worker cannot reach the main thread's registry). Takes its Registry as a parameter:
  * several stores/processes share one test process.
+ *
+ * The one place that counts what happens at the database: rows offered to insertBatch by
+ * outcome, the time of each insertBatch, and calls that failed because the database was
+ * unavailable. The consumer's writer does not count these again (apps/consumer/writer.ts).
  */
-import { Counter, Histogram, type Registry } from 'prom-client';
+import type { Registry } from 'prom-client';
 import type { OutboundMessage } from '../message';
+import { counter, histogram } from '../metrics';
 import { StoreUnavailableError, type InsertResult } from './message-store';
 import type { Store } from './store';
 
 export function instrumentStore(store: Store, registry: Registry): Store {
-  const labelNames = ['store'] as const;
-  // Several stores may share a registry (e.g. tests): reuse a metric that already exists.
-  const existing = <T>(name: string) => registry.getSingleMetric(name) as T | undefined;
-  const rows = existing<Counter<'store' | 'outcome'>>('stompbox_db_insert_rows_total') ?? new Counter({
-    name: 'stompbox_db_insert_rows_total',
-    help: 'Message rows offered to insertBatch, by outcome (inserted, duplicate = id already stored, rejected = refused by the database)',
-    labelNames: ['store', 'outcome'] as const,
-    registers: [registry],
-  });
-  const seconds = existing<Histogram<'store'>>('stompbox_db_insert_batch_seconds') ?? new Histogram({
-    name: 'stompbox_db_insert_batch_seconds',
-    help: 'Duration of one insertBatch call',
-    labelNames,
-    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
-    registers: [registry],
-  });
-  const errors = existing<Counter<'store' | 'op'>>('stompbox_db_errors_total') ?? new Counter({
-    name: 'stompbox_db_errors_total',
-    help: 'Store calls that failed because the database was unavailable',
-    labelNames: ['store', 'op'] as const,
-    registers: [registry],
-  });
+  const rows = counter(
+    registry,
+    'stompbox_db_insert_rows_total',
+    'Message rows offered to insertBatch, by outcome (inserted, duplicate = id already stored, rejected = refused by the database)',
+    ['store', 'outcome'],
+  );
+  const seconds = histogram(registry, 'stompbox_db_insert_batch_seconds', 'Duration of one insertBatch call', [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5], ['store']);
+  const errors = counter(registry, 'stompbox_db_errors_total', 'Store calls that failed because the database was unavailable', ['store', 'op']);
   const kind = store.kind;
   const countErrors = <A extends unknown[], R>(op: string, fn: (...a: A) => Promise<R>) =>
     async (...a: A): Promise<R> => {

@@ -1,6 +1,7 @@
 /** Chat messages for pipeline tests and the benchmark. */
 import { MessageIdGenerator } from '../message-id';
 import type { OutboundMessage } from '../message';
+import { sleep } from '../sleep';
 
 export function messageFactory(nodeId = 'tst', rooms = 50) {
   const ids = new MessageIdGenerator(nodeId);
@@ -29,6 +30,6 @@ export async function waitFor(check: () => boolean | Promise<boolean>, timeoutMs
   for (;;) {
     if (await check()) return;
     if (Date.now() > end) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, intervalMs));
+    await sleep(intervalMs);
   }
 }

@@ -1,6 +1,6 @@
 /**
- * Locate the service binaries; install missing ones once with apt (issue 4 "Tests": the harness
- * installs what is missing, as .ci/run does on a fresh machine). The installation is
+ * Locate the service binaries; install missing ones once with apt (so `npm test` works on a
+ * fresh Debian machine, as .ci/run does). The installation is
  * scripts/ci-services.sh, run under an flock so concurrent test files install only once.
  */
 import { execFileSync } from 'node:child_process';

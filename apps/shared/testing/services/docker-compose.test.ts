@@ -1,7 +1,7 @@
 /**
  * docker-compose.yml cannot be run here (no Docker engine), so it is kept correct by review and
- * by this test (issue 4 item 7): every variable given to our processes exists in the config
- * schema and validates; URLs point at services of the file with the credentials those services
+ * by this test: every variable given to our processes exists in the config schema and
+ * validates; URLs point at services of the file with the credentials those services
  * are given; commands are npm scripts that exist; ports and node ids line up; start order holds.
  */
 import { describe, expect, it } from 'vitest';
@@ -10,6 +10,7 @@ import { join, resolve, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
 import { configSchema, loadConfig } from '../../config';
+import { COMPILED_ENTRIES, sourceOf } from './compiled-entries';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../../../..');
 const compose = parse(readFileSync(join(root, 'docker-compose.yml'), 'utf8'), { merge: true }) as {
@@ -20,7 +21,7 @@ const scripts = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).scr
 
 interface Service {
   image?: string;
-  build?: { context: string; dockerfile_inline?: string };
+  build?: string | { context: string };
   command?: string[];
   environment?: Record<string, string | number | boolean>;
   ports?: string[];
@@ -32,13 +33,13 @@ const services = compose.services;
 const appServices = Object.entries(services).filter(([, s]) => s.build !== undefined);
 const env = (s: Service) => Object.fromEntries(Object.entries(s.environment ?? {}).map(([k, v]) => [k, String(v)]));
 /**
- * Commands are `node [flags] --import tsx <entry.ts>` (npm would not pass SIGTERM on); the npm
- * script they stand for is the one whose command runs the same entry file.
+ * Commands are `node [flags] dist/<entry>.js`, the image's compiled code run by node itself (no
+ * npm in between); the npm script they stand for is the one whose command runs the same file.
  */
 const entry = (s: Service) => {
   const c = s.command ?? [];
   expect(c[0]).toBe('node');
-  expect(c.slice(-3, -1)).toEqual(['--import', 'tsx']);
+  expect(c.at(-1)).toMatch(/^dist\/.+\.js$/);
   return c.at(-1)!;
 };
 const npmScript = (s: Service) => {
@@ -68,14 +69,15 @@ describe('docker-compose.yml', () => {
     }
   });
 
-  it('runs entry files that exist, each the same command line as its npm script (node flags included)', () => {
+  it('runs compiled entries the build produces, each the same command line as its npm script (node flags included)', () => {
     for (const [name, s] of appServices) {
       const file = entry(s);
-      expect(existsSync(join(root, file)), `${name}: ${file}`).toBe(true);
-      const script = scripts[npmScript(s)].split(/\s+/);
-      // `tsx [node flags] file` in package.json = `node [node flags] --import tsx file` here.
-      const flags = script.slice(script.indexOf('tsx') + 1, script.indexOf(file));
-      expect(s.command, name).toEqual(['node', ...flags, '--import', 'tsx', file]);
+      expect(COMPILED_ENTRIES, `${name}: ${file} is not built by scripts/build.mjs`).toContain(file);
+      expect(existsSync(join(root, sourceOf(file))), `${name}: ${sourceOf(file)}`).toBe(true);
+      // The npm script builds if stale, then `exec node [flags] file`: the same node command line.
+      const last = scripts[npmScript(s)].split('&&').at(-1)!.trim().split(/\s+/);
+      expect(last.slice(0, 2), npmScript(s)).toEqual(['exec', 'node']);
+      expect(s.command, name).toEqual(last.slice(1));
     }
   });
 
@@ -137,12 +139,12 @@ describe('docker-compose.yml', () => {
     for (const name of ['rabbitmq', 'redis', 'postgres']) expect((services[name] as { healthcheck?: unknown }).healthcheck, name).toBeDefined();
   });
 
-  it('builds the app image from files that exist, and keeps data in named volumes', () => {
-    const dockerfile = services.migrate.build!.dockerfile_inline!;
-    const copied = [...dockerfile.matchAll(/^COPY (.+) \S+$/gm)].flatMap((m) => m[1].split(/\s+/));
-    expect(copied.length).toBeGreaterThan(0);
-    for (const f of copied) expect(existsSync(join(root, f)), `COPY ${f}`).toBe(true);
-    expect(dockerfile).toMatch(/npm ci/);
+  it('builds every app service from the Dockerfile into one image, and keeps data in named volumes', () => {
+    for (const [name, s] of appServices) {
+      expect(s.build, name).toBe('.');
+      expect(s.image, name).toBe(services.migrate.image);
+    }
+    expect(existsSync(join(root, 'Dockerfile'))).toBe(true);
     for (const name of ['rabbitmq', 'redis', 'postgres']) {
       const vol = services[name].volumes?.[0]?.split(':')[0];
       expect(compose.volumes && vol && vol in compose.volumes, name).toBe(true);

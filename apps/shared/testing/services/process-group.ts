@@ -7,6 +7,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { openSync, closeSync, rmSync } from 'node:fs';
+import { sleep } from '../../sleep';
 
 const live = new Set<number>();
 /** Temp dirs of services still in use: deleted too when the process ends without stop(). */
@@ -181,8 +182,6 @@ export function groupAlive(pgid: number): boolean {
     return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
-
-export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 /** Poll `probe` until it resolves true; fail with the log tail when the process dies or time runs out. */
 export async function waitUntil(

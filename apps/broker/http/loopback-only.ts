@@ -1,0 +1,16 @@
+/**
+ * Development mode's rule for the REST data routes, as for WebSockets (ws-endpoint.ts):
+ * without authentication only loopback peers are served. One onRequest hook, so that
+ * authentication can replace it in one place.
+ */
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { HttpError } from '../../shared/http/http-errors';
+
+const LOOPBACK = new Set(['127.0.0.1', '::1', '::ffff:127.0.0.1']);
+
+export async function loopbackOnly(request: FastifyRequest, _reply: FastifyReply): Promise<void> {
+  // request.ip is the socket's peer: fastify reads X-Forwarded-For only with trustProxy, which is off.
+  if (!LOOPBACK.has(request.ip)) {
+    throw new HttpError(403, 'no authentication configured: only loopback clients are served (set ALLOW_REMOTE_WITHOUT_AUTH=true to override)');
+  }
+}
