@@ -5,12 +5,11 @@
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { HttpError } from '../../shared/http/http-errors';
-
-const LOOPBACK = new Set(['127.0.0.1', '::1', '::ffff:127.0.0.1']);
+import { isLoopback } from '../loopback';
 
 export async function loopbackOnly(request: FastifyRequest, _reply: FastifyReply): Promise<void> {
   // request.ip is the socket's peer: fastify reads X-Forwarded-For only with trustProxy, which is off.
-  if (!LOOPBACK.has(request.ip)) {
+  if (!isLoopback(request.ip)) {
     throw new HttpError(403, 'no authentication configured: only loopback clients are served (set ALLOW_REMOTE_WITHOUT_AUTH=true to override)');
   }
 }

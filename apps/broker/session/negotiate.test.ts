@@ -43,11 +43,21 @@ describe('negotiateHeartbeat (1.2 "Heart-beating")', () => {
 describe('restricted readers (StompProtocolAndroid)', () => {
   it('detects the Android handshake, honours the explicit flag', () => {
     const android = newHeaders([['accept-version', '1.1,1.2'], ['heart-beat', '0,0']]);
-    expect(isRestrictedReader(android, null, true)).toBe(true);
-    expect(isRestrictedReader(android, null, false)).toBe(false);
-    expect(isRestrictedReader(android, 'v12.stomp', true)).toBe(false);
-    expect(isRestrictedReader(newHeaders([['accept-version', '1.1,1.2'], ['host', 'h']]), null, true)).toBe(false);
-    expect(isRestrictedReader(newHeaders([['accept-version', '1.2'], ['x-restricted-headers', 'true']]), 'v12.stomp', false)).toBe(true);
+    const none = { subprotocol: null };
+    expect(isRestrictedReader(android, none, true)).toBe(true);
+    expect(isRestrictedReader(android, none, false)).toBe(false);
+    expect(isRestrictedReader(android, { subprotocol: 'v12.stomp' }, true)).toBe(false);
+    expect(isRestrictedReader(newHeaders([['accept-version', '1.1,1.2'], ['host', 'h']]), none, true)).toBe(false);
+    expect(isRestrictedReader(newHeaders([['accept-version', '1.2'], ['x-restricted-headers', 'true']]), { subprotocol: 'v12.stomp' }, false)).toBe(true);
+  });
+
+  it('treats an OkHttp upgrade as Android even with a subprotocol or host, unless CONNECT opts out', () => {
+    const okhttp = { subprotocol: 'v12.stomp', userAgent: 'okhttp/4.12.0' };
+    const withHost = newHeaders([['accept-version', '1.1,1.2'], ['host', 'chat.example']]);
+    expect(isRestrictedReader(withHost, okhttp, true)).toBe(true);
+    expect(isRestrictedReader(withHost, { subprotocol: 'v12.stomp', userAgent: 'Mozilla/5.0' }, true)).toBe(false);
+    expect(isRestrictedReader(newHeaders([['accept-version', '1.2'], ['x-restricted-headers', 'false']]), okhttp, true)).toBe(false);
+    expect(isRestrictedReader(withHost, okhttp, false)).toBe(false);
   });
   it('matches the Android header regex', () => {
     expect(restrictedSafe('a', 'b')).toBe(true);

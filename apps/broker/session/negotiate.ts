@@ -58,18 +58,32 @@ export function negotiateHeartbeat(value: string | undefined, policy: HeartbeatP
 /** Header a client may set in CONNECT to say it cannot read arbitrary header values. */
 export const RESTRICTED_HEADERS_FLAG = 'x-restricted-headers';
 
+/** What the WebSocket upgrade told about the client. */
+export interface UpgradeHints {
+  /** Subprotocol agreed at upgrade, or null. */
+  subprotocol: string | null;
+  /** The upgrade request's User-Agent, if any. */
+  userAgent?: string;
+}
+
+/** OkHttp names itself `okhttp/<version>` on every request unless the app overrides it. */
+const OKHTTP_AGENT = /^okhttp\//i;
+
 /**
  * StompProtocolAndroid reads a header line only if it matches `([^:\s]+)\s*:\s*([^:\s]+)`;
  * any other line makes its parser throw, and the app then ignores every later frame on
- * that connection (apps/README.md "Clients in the wild"). A connection is treated as such a reader when its
- * CONNECT says so, or (when `detect` is on) when the handshake looks like that library:
- * accept-version exactly "1.1,1.2", no host header, no WebSocket subprotocol.
+ * that connection (apps/README.md "Clients in the wild"). A connection is treated as such a
+ * reader when its CONNECT says so (`x-restricted-headers:true`; `false` opts out of
+ * everything below), or, when `detect` is on, when the upgrade came from OkHttp (the
+ * library's transport, whatever subprotocol or `host` the app adds) or the handshake looks
+ * like the library's default: accept-version exactly "1.1,1.2", no host, no subprotocol.
  */
-export function isRestrictedReader(headers: Headers, subprotocol: string | null, detect: boolean): boolean {
+export function isRestrictedReader(headers: Headers, hints: UpgradeHints, detect: boolean): boolean {
   const flag = headers[RESTRICTED_HEADERS_FLAG];
   if (flag !== undefined) return flag === 'true' || flag === '1';
   if (!detect) return false;
-  return headers['accept-version'] === '1.1,1.2' && headers.host === undefined && !subprotocol;
+  if (hints.userAgent !== undefined && OKHTTP_AGENT.test(hints.userAgent)) return true;
+  return headers['accept-version'] === '1.1,1.2' && headers.host === undefined && !hints.subprotocol;
 }
 
 /** True when StompProtocolAndroid's header regex accepts `name:value`. */

@@ -128,6 +128,21 @@ describe('Session: SUBSCRIBE / SEND / MESSAGE', () => {
     expect(a.io.frames.filter((x) => x.command === 'RECEIPT').map((x) => x.headers['receipt-id'])).toEqual(['r-send', 'r-sub']);
   });
 
+  it('refuses a SEND whose header holds a NUL (the store cannot keep it) before any receipt or delivery', () => {
+    const published: OutboundMessage[] = [];
+    const t = testContext({ offload: { kind: 'spy', publish: async (m) => void published.push(m), depth: () => 0, isReady: () => true, start: async () => {}, close: async () => {} } });
+    const a = t.open();
+    a.send(CONNECT12);
+    a.send(f('SUBSCRIBE', { id: 's', destination: '/topic/room.nul' }));
+    a.send(f('SEND', { destination: '/topic/room.nul', 'x-tag': 'a\u0000b', receipt: 'r' }, 'x'));
+    const err = a.io.frames.at(-1)!;
+    expect(err.command).toBe('ERROR');
+    expect(err.headers.message).toBe('bad-header-value');
+    expect(err.headers['receipt-id']).toBe('r');
+    expect(a.io.frames.some((x) => x.command === 'RECEIPT' || x.command === 'MESSAGE')).toBe(false);
+    expect(published).toHaveLength(0);
+  });
+
   it('answers ERROR offload-full when the offload refuses, before delivering', () => {
     const full: Offload = {
       kind: 'full',

@@ -79,6 +79,8 @@ export interface Handshake {
   remoteAddress: string;
   /** WebSocket subprotocol agreed at upgrade, or null. */
   subprotocol: string | null;
+  /** The upgrade request's User-Agent, if any. */
+  userAgent?: string;
 }
 
 type State = 'awaiting-connect' | 'connected' | 'closed';
@@ -228,7 +230,7 @@ export class Session implements SubscriptionOwner {
       if (this.state === 'closed') return;
       this.principal = principal;
       this.version = version;
-      this.restricted = isRestrictedReader(h, this.handshake.subprotocol, this.ctx.limits.androidDetect);
+      this.restricted = isRestrictedReader(h, this.handshake, this.ctx.limits.androidDetect);
       this.state = 'connected';
       this.io.connected(version, { sendMs: heartbeat.sendMs, recvMs: heartbeat.recvMs });
       const connected: Record<string, string> = {
@@ -410,7 +412,13 @@ export class Session implements SubscriptionOwner {
   private publish(frame: Frame, destination: string): Accepted | Promise<Accepted> {
     const h = frame.headers;
     const headers: Record<string, string> = {};
-    for (const name in h) if (!RESERVED_HEADERS.has(name)) headers[name] = h[name];
+    for (const name in h) {
+      // Postgres text and jsonb cannot hold U+0000: refuse before the RECEIPT promises storage.
+      if (h[name].includes('\u0000') || name.includes('\u0000')) {
+        throw new StompProtocolError('bad-header-value', `header "${name.replace(/\u0000/g, '\\0')}" contains a NUL character, which cannot be stored`);
+      }
+      if (!RESERVED_HEADERS.has(name)) headers[name] = h[name];
+    }
     const input = { destination, contentType: h['content-type'] ?? null, headers, body: frame.body };
     try {
       const r = this.ctx.hub.publish(input, this.principal!);

@@ -28,6 +28,25 @@ async function androidConnect(login: string, heartBeat = '0,0'): Promise<RawClie
 const uuid = () => crypto.randomUUID();
 
 describe('StompProtocolAndroid 1.6.6 frames', () => {
+  it('an app that adds a subprotocol and host is still recognised by its OkHttp upgrade', async () => {
+    const room = '/topic/room.android-okhttp';
+    const app = await rawConnect(broker.url, ['v12.stomp'], { headers: { 'User-Agent': 'okhttp/4.12.0' } });
+    app.send(`CONNECT\naccept-version:1.1,1.2\nhost:chat.example\nheart-beat:0,0\nlogin:droid-ok\n\n\0`);
+    await app.waitFor((f) => f.command === 'CONNECTED');
+    app.send(`SUBSCRIBE\nid:${uuid()}\ndestination:${room}\nack:auto\nreceipt:r\n\n\0`);
+    await app.waitFor((f) => f.command === 'RECEIPT');
+    const web = await rawConnect(broker.url, ['v12.stomp']);
+    web.send(frame('CONNECT', { 'accept-version': '1.2', host: 'localhost', login: 'kim' }));
+    web.send(frame('SEND', { destination: room, 'x-display': 'Kim Minsu', 'x-room-kind': 'group' }, 'annyeong'));
+    const m = await app.waitFor((f) => f.command === 'MESSAGE');
+    expect(m.body.toString()).toBe('annyeong');
+    expect(m.headers['x-display']).toBeUndefined(); // has a space: would kill the app's parser
+    expect(m.headers['x-room-kind']).toBe('group');
+    for (const raw of app.messages) expect(androidReadProblems(raw)).toEqual([]);
+    app.close();
+    web.close();
+  });
+
   it('connect, subscribe, send without content-length, pings, close 1000 without DISCONNECT', async () => {
     const room = '/topic/room.android1';
     const a = await androidConnect('droid-a', '1000,1000');

@@ -79,6 +79,46 @@ describe('bad input gets ERROR, close, and no harm to others', () => {
     await c.closed;
   });
 
+  it('a frame that fails to parse still gets receipt-id when its receipt header can be read', async () => {
+    const inputs: [string, string][] = [
+      ['send\ndestination:/a\nreceipt:lower\n\nx\0', 'lower'],
+      ['SEND\nreceipt:esc\ndestination:/a\nx:bad\\tescape\n\nbody\0', 'esc'],
+      ['SEND\ndestination:/a\n' + Array.from({ length: 100 }, (_, i) => `h${i}:v`).join('\n') + '\nreceipt:many\n\n\0', 'many'],
+      ['SEND\nx:' + 'a'.repeat(9 * 1024) + '\nreceipt:long\n\n\0', 'long'],
+    ];
+    for (const [wire, receipt] of inputs) {
+      const c = await rawConnect(broker.url, ['v12.stomp']);
+      c.send(CONNECT);
+      await c.waitFor((f) => f.command === 'CONNECTED');
+      c.send(wire);
+      const err = await c.waitFor((f) => f.command === 'ERROR');
+      expect(err.headers['receipt-id'], wire.slice(0, 30)).toBe(receipt);
+      await c.closed;
+    }
+  });
+
+  it('a text message with invalid UTF-8 gets ERROR bad-encoding before ws closes with 1007', async () => {
+    const c = await rawConnect(broker.url, ['v12.stomp']);
+    c.send(CONNECT);
+    await c.waitFor((f) => f.command === 'CONNECTED');
+    c.ws.send(Buffer.concat([Buffer.from('SEND\ndestination:/a\n\n'), Buffer.from([0xc3, 0x28]), Buffer.from([0])]), { binary: false });
+    const err = await c.waitFor((f) => f.command === 'ERROR');
+    expect(err.headers.message).toBe('bad-encoding');
+    expect((await c.closed).code).toBe(1007);
+    await bystanderStillWorks();
+  });
+
+  it('a message over the WebSocket payload limit gets ERROR frame-too-large before ws closes with 1009', async () => {
+    const c = await rawConnect(broker.url, ['v12.stomp']);
+    c.send(CONNECT);
+    await c.waitFor((f) => f.command === 'CONNECTED');
+    c.send(Buffer.alloc(3 * 1024 * 1024, 0x61));
+    const err = await c.waitFor((f) => f.command === 'ERROR');
+    expect(err.headers.message).toBe('frame-too-large');
+    expect((await c.closed).code).toBe(1009);
+    await bystanderStillWorks();
+  });
+
   it('a frame split across many WebSocket messages is reassembled; 1 MiB passes after CONNECT', async () => {
     const c = await rawConnect(broker.url, ['v12.stomp']);
     const connect = CONNECT;

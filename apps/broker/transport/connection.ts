@@ -4,6 +4,7 @@
  * runs heart-beat timers, enforces the pre-CONNECT byte budget and the bounded outgoing
  * buffer, and writes each STOMP frame as its own WebSocket message, batched per tick.
  */
+import type { EventEmitter } from 'node:events';
 import type { Socket } from 'node:net';
 import type WebSocket from 'ws';
 import { StompParser, type ParserLimits } from '../../shared/stomp/parser';
@@ -45,6 +46,8 @@ export class Connection implements SessionIO {
   /** While writing the final ERROR of a slow consumer, the buffer limit does not apply. */
   private bypassLimit = false;
   private preConnectBytes = 0;
+  /** WebSocket close code: 1000 after a STOMP ERROR or DISCONNECT, ws's own code after it refused a message. */
+  private closeCode = 1000;
   private isConnected = false;
   private lastSeen = Date.now();
   private sendTimer: NodeJS.Timeout | null = null;
@@ -76,6 +79,11 @@ export class Connection implements SessionIO {
     ws.on('ping', this.touch);
     ws.on('pong', this.touch);
     ws.on('error', () => {}); // 'close' follows; errors are counted there
+    // ws refuses some messages itself (invalid UTF-8 in a text message: 1007; larger than
+    // maxPayload: 1009) and closes before the application sees them. Its receiver reports the
+    // reason first, then ws writes its close frame: listening ahead of ws lets the STOMP ERROR
+    // reach the client before that close frame.
+    (ws as unknown as { _receiver?: EventEmitter })._receiver?.prependListener('error', this.onWsRefused);
     if (limits.connectTimeoutMs > 0) {
       this.connectTimer = setTimeout(() => {
         if (!this.isConnected) this.session.fail(new StompProtocolError('not-connected', `no CONNECT within ${limits.connectTimeoutMs} ms`));
@@ -99,9 +107,16 @@ export class Connection implements SessionIO {
     try {
       this.parser.push(chunk);
     } catch (e) {
-      if (e instanceof StompProtocolError) this.session.fail(e);
+      if (e instanceof StompProtocolError) this.session.fail(e, e.receiptId);
       else throw e;
     }
+  };
+
+  private readonly onWsRefused = (err: Error & { code?: string }): void => {
+    if (this.closed || this.closing) return;
+    const refusal = WS_REFUSALS[err.code ?? ''] ?? { stomp: 'bad-websocket-frame' as const, ws: 1002 };
+    this.closeCode = refusal.ws;
+    this.session.fail(new StompProtocolError(refusal.stomp, `WebSocket message refused: ${err.message}`));
   };
 
   private readonly touch = (): void => {
@@ -172,7 +187,7 @@ export class Connection implements SessionIO {
     this.closing = true;
     this.clearTimers();
     this.flush();
-    this.ws.close(1000);
+    this.ws.close(this.closeCode);
     // A peer that never answers the close handshake (or never drains) is cut off.
     this.graceTimer = setTimeout(() => this.ws.terminate(), this.limits.closeGraceMs);
     this.graceTimer.unref();
@@ -262,6 +277,12 @@ export class Connection implements SessionIO {
     this.sendTimer = this.recvTimer = this.connectTimer = null;
   }
 }
+
+/** ws's receiver error codes → our ERROR `message` and the close code ws uses for them (RFC 6455 7.4.1). */
+const WS_REFUSALS: Record<string, { stomp: 'bad-encoding' | 'frame-too-large'; ws: number }> = {
+  WS_ERR_INVALID_UTF8: { stomp: 'bad-encoding', ws: 1007 },
+  WS_ERR_UNSUPPORTED_MESSAGE_LENGTH: { stomp: 'frame-too-large', ws: 1009 },
+};
 
 const TEXT = { binary: false, compress: false } as const;
 const BINARY = { binary: true, compress: false } as const;

@@ -7,6 +7,7 @@ import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
 import type { BrokerMetrics } from '../broker-metrics';
+import { isLoopback } from '../loopback';
 import type { SessionContext } from '../session/session';
 import { Connection, type TransportLimits } from './connection';
 import { OutputBatcher } from './output-batcher';
@@ -24,7 +25,6 @@ export interface WsEndpointOptions {
 }
 
 const STATUS_TEXT: Record<number, string> = { 403: 'Forbidden', 404: 'Not Found', 503: 'Service Unavailable' };
-const LOOPBACK = new Set(['127.0.0.1', '::1', '::ffff:127.0.0.1']);
 
 export class WsEndpoint {
   private readonly wss: WebSocketServer;
@@ -63,11 +63,11 @@ export class WsEndpoint {
     if (!this.accepting) return this.reject(socket, 503, 'shutting-down', 'the broker is shutting down');
     if (this.live.size >= o.maxConnections) return this.reject(socket, 503, 'too-many-connections', `MAX_CONNECTIONS (${o.maxConnections}) reached`);
     const remote = req.socket.remoteAddress ?? '';
-    if (o.loopbackOnly && !LOOPBACK.has(remote)) {
+    if (o.loopbackOnly && !isLoopback(remote)) {
       return this.reject(socket, 403, 'remote-without-auth', 'no authentication configured: only loopback clients are admitted (set ALLOW_REMOTE_WITHOUT_AUTH=true to override)');
     }
     this.wss.handleUpgrade(req, socket, head, (ws) => {
-      const conn = new Connection(ws, this.sessions, { remoteAddress: remote, subprotocol: ws.protocol || null }, o.transport, this.batcher, this.metrics, (c) => {
+      const conn = new Connection(ws, this.sessions, { remoteAddress: remote, subprotocol: ws.protocol || null, userAgent: req.headers['user-agent'] }, o.transport, this.batcher, this.metrics, (c) => {
         this.live.delete(c);
         this.metrics.openConnections = this.live.size;
       });

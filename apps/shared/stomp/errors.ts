@@ -36,12 +36,19 @@ export type ProtocolErrorCode =
   | 'subscribe-failed'
   | 'too-many-pending-frames'
   | 'shutting-down'
+  | 'bad-encoding'
+  | 'bad-websocket-frame'
   | 'internal-error';
 
 export class StompProtocolError extends Error {
   readonly code: ProtocolErrorCode;
   /** Extra headers for the ERROR frame (for example `version` on a negotiation failure). */
   readonly headers: Record<string, string>;
+  /**
+   * The `receipt` header of the frame that failed to parse, when it could still be read
+   * (1.2 "ERROR": the server SHOULD set `receipt-id` if the bad frame had a receipt).
+   */
+  receiptId?: string;
   constructor(code: ProtocolErrorCode, detail: string, headers: Record<string, string> = {}) {
     super(detail);
     this.name = 'StompProtocolError';

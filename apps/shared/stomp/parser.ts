@@ -79,6 +79,8 @@ export class StompParser {
   private failed: StompProtocolError | null = null;
   /** Escape rules of the frame being read (fixed by its command and the version). */
   private mode: EscapeMode = '1.2';
+  /** Where in the current chunk the line being read starts (to find a receipt after a failure). */
+  private cursor = 0;
 
   constructor(opts: ParserOptions) {
     this.limits = {
@@ -114,10 +116,14 @@ export class StompParser {
 
   push(chunk: Buffer): void {
     if (this.failed) throw this.failed;
+    this.cursor = 0;
     try {
       this.consume(chunk);
     } catch (e) {
-      if (e instanceof StompProtocolError) this.failed = e;
+      if (e instanceof StompProtocolError) {
+        e.receiptId ??= this.headers.receipt ?? receiptNear(chunk, this.cursor, this.mode);
+        this.failed = e;
+      }
       throw e;
     }
   }
@@ -131,6 +137,7 @@ export class StompParser {
         continue;
       }
       // Command and header states read whole lines.
+      this.cursor = i;
       if (this.partialLine === null) {
         if (this.state === State.Command) {
           // Fast path for heart-beats between frames.
@@ -341,6 +348,26 @@ export class StompParser {
 }
 
 const EMPTY = Buffer.alloc(0);
+const RECEIPT_LINE = /^receipt:([^\r\n]*)$/m;
+
+/**
+ * Best effort, after a parse failure: the `receipt` header of the frame around `at` in `chunk`
+ * (from the NUL that ended the previous frame to the blank line that ends this one's headers).
+ */
+function receiptNear(chunk: Buffer, at: number, mode: EscapeMode): string | undefined {
+  const start = at > 0 ? chunk.lastIndexOf(NUL, at - 1) + 1 : 0;
+  let end = chunk.indexOf('\n\n', start);
+  const crlf = chunk.indexOf('\r\n\r\n', start);
+  if (end < 0 || (crlf >= 0 && crlf < end)) end = crlf;
+  const head = chunk.toString('utf8', start, end < 0 ? Math.min(chunk.length, start + 64 * 1024) : end);
+  const m = RECEIPT_LINE.exec(head);
+  if (!m) return undefined;
+  try {
+    return mode === 'none' ? m[1] : unescapeHeader(m[1], mode);
+  } catch {
+    return m[1];
+  }
+}
 
 function printable(s: string): string {
   return s.slice(0, 40).replace(/[^\x20-\x7e]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
