@@ -21,6 +21,7 @@ import { developmentAuthenticator, type Authenticator } from './session/authenti
 import type { SessionContext } from './session/session';
 import type { TransportLimits } from './transport/connection';
 import { WsEndpoint } from './transport/ws-endpoint';
+import { connectionCapacity } from '../shared/open-files';
 
 export interface BrokerOptions {
   /** Environment-style overrides on top of process.env (tests pass PORT '0' etc.). */
@@ -55,6 +56,8 @@ export interface BrokerHandle {
   offload: Offload;
   nodeId: string;
   connections(): number;
+  /** Upgrades past this many open connections are refused with 503. */
+  maxConnections: number;
   /** Drain: stop accepting, flush, close clients (1001), close the offload. */
   close(): Promise<void>;
 }
@@ -114,10 +117,16 @@ export async function startBroker(opts: BrokerOptions = {}): Promise<BrokerHandl
     },
   };
 
+  // Refuse upgrades with 503 before the open-file limit makes accept() fail with EMFILE.
+  const capacity = connectionCapacity();
+  const maxConnections = config.MAX_CONNECTIONS ?? capacity ?? 100_000;
+  if (config.MAX_CONNECTIONS !== undefined && capacity !== null && config.MAX_CONNECTIONS > capacity) {
+    logger.warn({ maxConnections: config.MAX_CONNECTIONS, capacity }, 'MAX_CONNECTIONS is above what the open-file limit allows: connections past the limit will be reset, not refused');
+  }
   const endpoint = new WsEndpoint(
     {
       path: config.WS_PATH,
-      maxConnections: config.MAX_CONNECTIONS,
+      maxConnections,
       // Room above the STOMP frame limit so an oversized frame (up to twice the limit in
       // one WebSocket message) gets a STOMP ERROR from the parser; beyond that ws closes
       // with 1009 before buffering more.
@@ -180,6 +189,7 @@ export async function startBroker(opts: BrokerOptions = {}): Promise<BrokerHandl
     offload,
     nodeId,
     connections: () => endpoint.connections,
+    maxConnections,
     close,
   };
 }

@@ -36,7 +36,8 @@ export const configSchema = z.object({
   PRE_CONNECT_MAX_BYTES: int(16 * 1024, 1024),
   /** Outgoing bytes queued for one connection before it counts as a slow consumer. */
   SEND_BUFFER_MAX_BYTES: int(4 * 1024 * 1024, 1024),
-  MAX_CONNECTIONS: int(100_000, 1),
+  /** Default: the open-file limit less what the process keeps for itself (shared/open-files.ts). */
+  MAX_CONNECTIONS: z.coerce.number().int().min(1).optional(),
   /** A connection that has not completed CONNECT by then gets ERROR and is closed. */
   CONNECT_TIMEOUT_MS: int(10_000, 0),
   /** Time to wait for an ERROR or close to flush before the socket is destroyed. */
@@ -87,7 +88,9 @@ export const configSchema = z.object({
   AMQP_DEAD_EXCHANGE: z.string().min(1).default('stompbox.dead'),
   AMQP_DEAD_QUEUE: z.string().min(1).default('stompbox.dead'),
   AMQP_DELIVERY_LIMIT: int(20, 1),
-  /** Push and dead-letter queue bounds (packs, bytes): the oldest are dropped past them. */
+  /** Route packs to the push queue too. Off until a push consumer exists (nothing would drain it). */
+  AMQP_PUSH_ENABLED: bool(false),
+  /** Push queue bounds (packs, bytes): the oldest are dropped past them. Dead-letter queue bounds: new dead letters are refused past them. */
   AMQP_PUSH_MAX_LENGTH: int(100_000, 1),
   AMQP_PUSH_MAX_BYTES: int(64 * 1024 * 1024, 1024),
   AMQP_DEAD_MAX_LENGTH: int(1_000_000, 1),
@@ -119,6 +122,13 @@ export const configSchema = z.object({
   ALLOW_REMOTE_WITHOUT_AUTH: bool(false),
   /** Development mode: the consumer creates rooms and users named by SENDs on first use. */
   CREATE_ON_FIRST_USE: bool(true),
+  /** Distinct rooms one sender may be made a member of (creating them) per minute; past it the pair is skipped. */
+  FIRST_USE_ROOMS_PER_SENDER_PER_MINUTE: int(60, 1),
+  /** (room, sender) pairs waiting to be created, at most, and their ids' bytes; past either, new pairs are dropped. */
+  FIRST_USE_QUEUE_MAX: int(10_000, 1),
+  FIRST_USE_QUEUE_MAX_BYTES: int(4 * 1024 * 1024, 1024),
+  /** Pairs created per database statement. */
+  FIRST_USE_BATCH: int(500, 1, 10_000),
 
   // --- shutdown ---
   DRAIN_TIMEOUT_MS: int(10_000, 0),

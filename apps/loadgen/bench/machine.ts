@@ -1,6 +1,6 @@
 /** What the benchmark ran on, printed above its table (numbers mean little without it). */
 import { cpus, loadavg } from 'node:os';
-import { openFilesLimit } from '../run/open-files';
+import { openFilesLimit } from '../../shared/open-files';
 
 export { openFilesLimit };
 
