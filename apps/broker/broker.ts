@@ -109,6 +109,7 @@ export async function startBroker(opts: BrokerOptions = {}): Promise<BrokerHandl
     closeGraceMs: config.CLOSE_GRACE_MS,
     binaryOutput: config.WS_OUTPUT === 'binary',
     compression: config.WS_COMPRESSION,
+    framesPerTurn: config.INPUT_FRAMES_PER_TURN,
     frame: {
       maxFrameBytes: config.MAX_FRAME_BYTES,
       maxBodyBytes: config.MAX_BODY_BYTES,

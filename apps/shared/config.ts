@@ -54,6 +54,8 @@ export const configSchema = z.object({
   /** Messages queued for a client-ack subscription beyond its prefetch window. */
   MAX_PENDING_PER_SUBSCRIPTION: int(10_000, 1),
   MAX_PENDING_FRAMES_PER_CONNECTION: int(10_000, 1),
+  /** Frames of one connection handled per event-loop turn before other connections are served. */
+  INPUT_FRAMES_PER_TURN: int(256, 1),
   /** Default prefetch for client / client-individual subscriptions (0 = unlimited). */
   DEFAULT_PREFETCH: int(0, 0),
   HEARTBEAT_MIN_MS: int(1_000, 0),

@@ -74,12 +74,12 @@ export async function rawConnect(url: string, protocols?: string[], opts?: WebSo
           } else if (closed) {
             waiters.delete(check);
             clearTimeout(timer);
-            reject(new Error(`connection closed with ${found.length}/${n} matching frames; got ${frames.map((f) => f.command + ':' + (f.headers.message ?? '')).join(',')}`));
+            reject(new Error(`connection closed with ${found.length}/${n} matching frames; got ${describeFrames(frames)}`));
           }
         };
         const timer = setTimeout(() => {
           waiters.delete(check);
-          reject(new Error(`timeout: ${frames.filter(pred).length}/${n} matching frames; got ${frames.map((f) => f.command).join(',')}`));
+          reject(new Error(`timeout: ${frames.filter(pred).length}/${n} matching frames; got ${describeFrames(frames)}`));
         }, timeoutMs);
         waiters.add(check);
         check();
@@ -87,6 +87,12 @@ export async function rawConnect(url: string, protocols?: string[], opts?: WebSo
     close: (code = 1000) => ws.close(code),
   };
   return client;
+}
+
+/** The last few frames received, for a failure message that stays readable. */
+function describeFrames(frames: Frame[]): string {
+  const last = frames.slice(-20).map((f) => f.command + (f.headers.message ? ':' + f.headers.message : ''));
+  return `${frames.length} frames${frames.length > 20 ? ', the last 20' : ''}: ${last.join(',')}`;
 }
 
 /** A frame as text with a trailing NUL. */

@@ -25,7 +25,12 @@ export interface TransportLimits {
   /** permessage-deflate on: frames go through ws.send, which compresses. */
   compression: boolean;
   frame: ParserLimits;
+  /** Frames parsed for one connection per turn of the event loop before others get a turn. */
+  framesPerTurn: number;
 }
+
+const SESSION_HOLD = 1;
+const SLICE_HOLD = 2;
 
 export class Connection implements SessionIO {
   readonly session: Session;
@@ -46,6 +51,11 @@ export class Connection implements SessionIO {
   /** While writing the final ERROR of a slow consumer, the buffer limit does not apply. */
   private bypassLimit = false;
   private preConnectBytes = 0;
+  /** Messages (or the rest of one) waiting for a later turn; the first starts at unreadOffset. */
+  private unread: Buffer[] = [];
+  private unreadOffset = 0;
+  /** Bit set of SESSION_HOLD / SLICE_HOLD: reads are paused while non-zero. */
+  private inputHolds = 0;
   /** WebSocket close code: 1000 after a STOMP ERROR or DISCONNECT, ws's own code after it refused a message. */
   private closeCode = 1000;
   private isConnected = false;
@@ -104,12 +114,46 @@ export class Connection implements SessionIO {
       }
     }
     if (this.closing) return;
+    if (this.unread.length > 0 || (this.inputHolds & SESSION_HOLD) !== 0) {
+      // ws may still emit messages it had already read when reads were paused.
+      this.unread.push(chunk);
+      return;
+    }
+    this.feed(chunk, 0);
+  };
+
+  /**
+   * Parse at most `framesPerTurn` frames, then let other connections have the event loop:
+   * the rest of the message waits for the next turn, with reads from this socket paused
+   * (one WebSocket message may hold 100,000 frames).
+   */
+  private feed(chunk: Buffer, offset: number): void {
+    let next: number;
     try {
-      this.parser.push(chunk);
+      next = this.parser.pushSome(chunk, offset, this.limits.framesPerTurn);
     } catch (e) {
       if (e instanceof StompProtocolError) this.session.fail(e, e.receiptId);
       else throw e;
+      return;
     }
+    if (next >= chunk.length || this.closed || this.closing) return;
+    this.unread.unshift(chunk);
+    this.unreadOffset = next;
+    this.holdInput(SLICE_HOLD);
+    setImmediate(this.feedUnread);
+  }
+
+  private readonly feedUnread = (): void => {
+    if ((this.inputHolds & SESSION_HOLD) !== 0) return; // resumed by the session
+    while (this.unread.length > 0 && !this.closed && !this.closing) {
+      const chunk = this.unread.shift()!;
+      const offset = this.unreadOffset;
+      this.unreadOffset = 0;
+      this.feed(chunk, offset);
+      if (this.unread.length > 0 && this.unread[0] === chunk) return; // sliced again: next turn
+    }
+    this.unread = [];
+    this.releaseInput(SLICE_HOLD);
   };
 
   private readonly onWsRefused = (err: Error & { code?: string }): void => {
@@ -175,11 +219,29 @@ export class Connection implements SessionIO {
   }
 
   pauseInput(): void {
-    this.ws.pause();
+    this.holdInput(SESSION_HOLD);
   }
 
   resumeInput(): void {
-    if (!this.closed) this.ws.resume();
+    this.releaseInput(SESSION_HOLD);
+  }
+
+  /** Reads pause while anyone holds them (a waiting handler, a message being sliced). */
+  private holdInput(who: number): void {
+    if (this.inputHolds === 0) this.ws.pause();
+    this.inputHolds |= who;
+  }
+
+  private releaseInput(who: number): void {
+    if ((this.inputHolds & who) === 0) return;
+    this.inputHolds &= ~who;
+    if (who === SESSION_HOLD && this.unread.length > 0) {
+      // Finish what was already read before reading more.
+      this.inputHolds |= SLICE_HOLD;
+      setImmediate(this.feedUnread);
+      return;
+    }
+    if (this.inputHolds === 0 && !this.closed) this.ws.resume();
   }
 
   close(): void {

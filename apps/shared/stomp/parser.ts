@@ -81,6 +81,8 @@ export class StompParser {
   private mode: EscapeMode = '1.2';
   /** Where in the current chunk the line being read starts (to find a receipt after a failure). */
   private cursor = 0;
+  /** Frames still to emit before pushSome returns. */
+  private frameBudget = Infinity;
 
   constructor(opts: ParserOptions) {
     this.limits = {
@@ -115,10 +117,21 @@ export class StompParser {
   }
 
   push(chunk: Buffer): void {
+    this.pushSome(chunk, 0, Infinity);
+  }
+
+  /**
+   * Like push, from `offset`, but stops once `maxFrames` frames were emitted; returns the
+   * offset where it stopped (chunk.length when it took everything). Lets a caller spread one
+   * large message over several turns of the event loop. It stops only between frames, so
+   * nothing of the chunk is held when it returns early.
+   */
+  pushSome(chunk: Buffer, offset: number, maxFrames: number): number {
     if (this.failed) throw this.failed;
-    this.cursor = 0;
+    this.cursor = offset;
+    this.frameBudget = maxFrames;
     try {
-      this.consume(chunk);
+      return this.consume(chunk, offset);
     } catch (e) {
       if (e instanceof StompProtocolError) {
         e.receiptId ??= this.headers.receipt ?? receiptNear(chunk, this.cursor, this.mode);
@@ -128,10 +141,11 @@ export class StompParser {
     }
   }
 
-  private consume(chunk: Buffer): void {
-    let i = 0;
+  private consume(chunk: Buffer, from: number): number {
+    let i = from;
     const len = chunk.length;
     while (i < len) {
+      if (this.frameBudget <= 0 && this.state === State.Command && this.partialLine === null) return i;
       if (this.state === State.Body) {
         i = this.consumeBody(chunk, i);
         continue;
@@ -156,7 +170,7 @@ export class StompParser {
         const nl = chunk.indexOf(LF, i);
         if (nl < 0) {
           this.holdPartial(chunk, i, len);
-          return;
+          return len;
         }
         // The line is read in place (no copy) when it lies within this chunk.
         this.onLine(chunk, i, nl > i && chunk[nl - 1] === CR ? nl - 1 : nl, nl + 1 - i);
@@ -166,7 +180,7 @@ export class StompParser {
       const nl = chunk.indexOf(LF, i);
       if (nl < 0) {
         this.holdPartial(chunk, i, len);
-        return;
+        return len;
       }
       const line = Buffer.concat([this.partialLine, chunk.subarray(i, nl)]);
       this.partialLine = null;
@@ -174,6 +188,7 @@ export class StompParser {
       this.onLine(line, 0, end, line.length + 1);
       i = nl + 1;
     }
+    return len;
   }
 
   /** One command or header line: bytes [start, end) of `buf`, EOL excluded; `consumed` counts the EOL. */
@@ -329,11 +344,12 @@ export class StompParser {
   }
 
   private emit(): void {
+    this.frameBudget--;
     const body =
       this.bodyChunks.length === 0
         ? EMPTY
         : this.bodyChunks.length === 1
-          ? this.bodyChunks[0]
+          ? ownBytes(this.bodyChunks[0])
           : Buffer.concat(this.bodyChunks, this.bodyBytes);
     const frame: Frame = { command: this.command, headers: this.headers, body };
     this.state = State.Command;
@@ -348,6 +364,15 @@ export class StompParser {
 }
 
 const EMPTY = Buffer.alloc(0);
+
+/**
+ * A body that is a small view into a large chunk is copied: a Buffer view keeps its whole
+ * parent alive, and a body outlives its WebSocket message (offload, recent ring, backlogs),
+ * so a 1-byte body cut from an 8 MB message would otherwise pin 8 MB.
+ */
+function ownBytes(view: Buffer): Buffer {
+  return view.length * 2 >= view.buffer.byteLength ? view : Buffer.from(view);
+}
 const RECEIPT_LINE = /^receipt:([^\r\n]*)$/m;
 
 /**
