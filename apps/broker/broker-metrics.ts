@@ -23,10 +23,12 @@ export class BrokerMetrics {
   heartbeatTimeouts = 0;
   nacks = 0;
   /** Gauges read at scrape time, set by the broker wiring. */
-  gauges: { subscriptions(): number; destinations(): number; offloadDepth(): number } = {
+  gauges: { subscriptions(): number; destinations(): number; offloadDepth(): number; ringBytes(): number; ringEvictions(): number } = {
     subscriptions: () => 0,
     destinations: () => 0,
     offloadDepth: () => 0,
+    ringBytes: () => 0,
+    ringEvictions: () => 0,
   };
 
   constructor(registry = new Registry(), defaultMetrics = false) {
@@ -49,6 +51,8 @@ export class BrokerMetrics {
     scrapedGauge(registry, 'stompbox_subscriptions', 'Active subscriptions on this node', () => m.gauges.subscriptions());
     scrapedGauge(registry, 'stompbox_destinations', 'Destinations with at least one local subscriber', () => m.gauges.destinations());
     scrapedGauge(registry, 'stompbox_offload_queue_depth', 'Messages handed to the offload and not yet confirmed', () => m.gauges.offloadDepth());
+    scrapedGauge(registry, 'stompbox_recent_ring_bytes', 'Estimated bytes held by the recent rings of all rooms (RECENT_RING_MAX_BYTES bounds it)', () => m.gauges.ringBytes());
+    mirror(registry, 'stompbox_recent_ring_evictions_total', 'Rooms dropped from the recent ring to stay within its room or byte bound', () => m.gauges.ringEvictions());
   }
 
   frameIn(command: string): void {

@@ -68,11 +68,12 @@ export async function startBroker(opts: BrokerOptions = {}): Promise<BrokerHandl
   const nodeId = config.NODE_ID ?? randomNodeId();
   const metrics = new BrokerMetrics(opts.registry, true);
   const offload = opts.offload ?? new MemoryOffload(config.OFFLOAD_MAX_PENDING);
+  const ring = new RecentRing({ perRoom: config.RECENT_RING_SIZE, maxRooms: config.RECENT_RING_MAX_ROOMS, maxBytes: config.RECENT_RING_MAX_BYTES });
   const hub = new Hub({
     ids: new MessageIdGenerator(nodeId),
     offload,
     rooms: compileRoomTemplate(config.ROOM_TEMPLATE),
-    ring: new RecentRing(config.RECENT_RING_SIZE),
+    ring,
     history: opts.history ?? emptyHistory,
     access: opts.access,
     hooks: opts.hooks,
@@ -83,6 +84,8 @@ export async function startBroker(opts: BrokerOptions = {}): Promise<BrokerHandl
     subscriptions: () => hub.subscriptions,
     destinations: () => hub.destinations,
     offloadDepth: () => offload.depth(),
+    ringBytes: () => ring.bytes,
+    ringEvictions: () => ring.evictions,
   };
 
   const ctx: SessionContext = {
@@ -92,6 +95,8 @@ export async function startBroker(opts: BrokerOptions = {}): Promise<BrokerHandl
       maxFramesPerTransaction: config.MAX_FRAMES_PER_TRANSACTION,
       maxPendingPerSubscription: config.MAX_PENDING_PER_SUBSCRIPTION,
       maxPendingFrames: config.MAX_PENDING_FRAMES_PER_CONNECTION,
+      maxHeldBytes: config.MAX_HELD_BYTES_PER_CONNECTION,
+      maxTransactionBytes: config.MAX_TRANSACTION_BYTES_PER_CONNECTION,
       defaultPrefetch: config.DEFAULT_PREFETCH,
       historyMax: config.HISTORY_MAX,
       androidDetect: config.ANDROID_DETECT,
@@ -110,6 +115,7 @@ export async function startBroker(opts: BrokerOptions = {}): Promise<BrokerHandl
     binaryOutput: config.WS_OUTPUT === 'binary',
     compression: config.WS_COMPRESSION,
     framesPerTurn: config.INPUT_FRAMES_PER_TURN,
+    frameTimeoutMs: config.FRAME_TIMEOUT_MS,
     frame: {
       maxFrameBytes: config.MAX_FRAME_BYTES,
       maxBodyBytes: config.MAX_BODY_BYTES,

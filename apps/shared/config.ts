@@ -54,6 +54,12 @@ export const configSchema = z.object({
   /** Messages queued for a client-ack subscription beyond its prefetch window. */
   MAX_PENDING_PER_SUBSCRIPTION: int(10_000, 1),
   MAX_PENDING_FRAMES_PER_CONNECTION: int(10_000, 1),
+  /** Bytes of messages held for one connection: unacknowledged, behind prefetch, behind a history replay. */
+  MAX_HELD_BYTES_PER_CONNECTION: int(32 * 1024 * 1024, 1024),
+  /** Bytes of the frames buffered in one connection's open transactions. */
+  MAX_TRANSACTION_BYTES_PER_CONNECTION: int(16 * 1024 * 1024, 1024),
+  /** A frame begun must be complete within this time (0: no limit). */
+  FRAME_TIMEOUT_MS: int(60_000, 0),
   /** Frames of one connection handled per event-loop turn before other connections are served. */
   INPUT_FRAMES_PER_TURN: int(256, 1),
   /** Default prefetch for client / client-individual subscriptions (0 = unlimited). */
@@ -73,6 +79,9 @@ export const configSchema = z.object({
   HISTORY_MAX: int(200, 0),
   /** Per-room ring of recently routed messages kept by the broker for gap-free history. */
   RECENT_RING_SIZE: int(200, 0),
+  RECENT_RING_MAX_ROOMS: int(10_000, 1),
+  /** Bytes the recent rings of all rooms may hold together (least recently written rooms go first). */
+  RECENT_RING_MAX_BYTES: int(64 * 1024 * 1024, 0),
 
   // --- pipeline (shared/queue/amqp-*, apps/consumer, apps/all-in-one/pipeline.ts) ---
   /** Bytes accepted by the offload and not yet confirmed, at most (with OFFLOAD_MAX_PENDING). */

@@ -20,3 +20,17 @@ export interface OutboundMessage {
   headers: Record<string, string>;
   body: Buffer;
 }
+
+/** Fixed cost of one message object beside its body and headers (ids, strings, the object). */
+const MESSAGE_OVERHEAD = 200;
+
+/**
+ * Bytes one message keeps alive while something holds it: body, headers and a fixed
+ * overhead. An estimate for byte budgets (rings, backlogs, transactions), computed the same
+ * way everywhere so adding and removing balance.
+ */
+export function heldBytes(m: OutboundMessage): number {
+  let n = MESSAGE_OVERHEAD + m.body.length + m.destination.length + m.senderId.length;
+  for (const name in m.headers) n += name.length + m.headers[name].length;
+  return n;
+}

@@ -17,7 +17,7 @@ function hub(over: Partial<HubDeps> = {}): Hub {
     ids: new MessageIdGenerator('t'),
     offload: new MemoryOffload(1_000),
     rooms: compileRoomTemplate('/topic/room.{roomId}'),
-    ring: new RecentRing(10),
+    ring: new RecentRing({ perRoom: 10 }),
     history: emptyHistory,
     ...over,
   });

@@ -16,7 +16,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { HistoryQuery } from '../../shared/history/history';
-import type { OutboundMessage } from '../../shared/message';
+import { heldBytes, type OutboundMessage } from '../../shared/message';
 import { OffloadFullError } from '../../shared/queue/offload';
 import { encodeFrame, HEARTBEAT, subscriptionHeader, type MessageTemplate } from '../../shared/stomp/encoder';
 import { StompProtocolError, type ProtocolErrorCode } from '../../shared/stomp/errors';
@@ -30,7 +30,7 @@ import type { Authenticator } from './authenticator';
 import { Blocking, type Confirmation, type HandlerResult } from './blocking';
 import { isRestrictedReader, negotiateHeartbeat, negotiateVersion, type HeartbeatPolicy } from './negotiate';
 import { ReceiptQueue } from './receipts';
-import { Subscription, type AckMode, type SubscriptionOwner } from './subscription';
+import { Subscription, type AckMode, type SubscriptionOwner, type Tracked } from './subscription';
 
 export const SERVER_NAME = 'stompbox/0.1.0';
 
@@ -60,6 +60,10 @@ export interface SessionLimits {
   maxPendingPerSubscription: number;
   /** Frames that may wait behind a handler that is waiting (reads are paused meanwhile). */
   maxPendingFrames: number;
+  /** Bytes of messages one connection holds unacknowledged, behind prefetch or behind a history replay. */
+  maxHeldBytes: number;
+  /** Bytes of the frames of all open transactions of one connection. */
+  maxTransactionBytes: number;
   defaultPrefetch: number;
   historyMax: number;
   androidDetect: boolean;
@@ -95,7 +99,11 @@ export class Session implements SubscriptionOwner {
   restricted = false;
 
   private readonly subs = new Map<string, Subscription>();
-  private readonly transactions = new Map<string, Frame[]>();
+  private readonly transactions = new Map<string, { frames: Frame[]; bytes: number }>();
+  /** Bytes buffered in open transactions (bounded by maxTransactionBytes). */
+  private transactionBytes = 0;
+  /** Bytes of messages held for this connection's subscriptions (bounded by maxHeldBytes). */
+  private heldBytes = 0;
   /** 1.2 ack id → its subscription and message id. */
   private readonly ackIndex = new Map<string, { sub: Subscription; messageId: string }>();
   private ackSeq = 0;
@@ -332,7 +340,7 @@ export class Session implements SubscriptionOwner {
     if (this.transactions.size >= this.ctx.limits.maxTransactions) {
       throw new StompProtocolError('too-many-transactions', `at most ${this.ctx.limits.maxTransactions} open transactions per connection`);
     }
-    this.transactions.set(tx, []);
+    this.transactions.set(tx, { frames: [], bytes: 0 });
   }
 
   /** 1.2 "COMMIT": run the transaction's SENDs and ACKs in order; the receipt waits for their confirms. */
@@ -372,20 +380,45 @@ export class Session implements SubscriptionOwner {
   /** Park a message (history gate or prefetch backlog), bounded: past the limit the client is slow. */
   private hold(sub: Subscription, list: Publication[], pub: Publication): void {
     if (list.length >= this.ctx.limits.maxPendingPerSubscription) return this.slowConsumer(sub);
+    if (!this.addHeld(sub, heldBytes(pub.msg))) return;
     list.push(pub);
   }
 
   private sendTracked(sub: Subscription, pub: Publication): void {
     const messageId = pub.msg.id;
+    const bytes = heldBytes(pub.msg);
+    if (!this.addHeld(sub, bytes)) return;
     if (this.version === '1.2') {
       const ackId = String(++this.ackSeq);
-      sub.unacked.set(messageId, ackId);
+      sub.unacked.set(messageId, { ackId, bytes });
       this.ackIndex.set(ackId, { sub, messageId });
       this.writeMessage(pub, sub.header + 'ack:' + ackId + '\n');
     } else {
-      sub.unacked.set(messageId, messageId);
+      sub.unacked.set(messageId, { ackId: messageId, bytes });
       this.writeMessage(pub, sub.header);
     }
+  }
+
+  /** Count bytes held for `sub`; false (and the connection failed as slow) past the budget. */
+  private addHeld(sub: Subscription, bytes: number): boolean {
+    if (this.heldBytes + bytes > this.ctx.limits.maxHeldBytes && this.heldBytes > 0) {
+      this.ctx.metrics.slowConsumerDisconnects++;
+      this.fail(
+        new StompProtocolError(
+          'slow-consumer',
+          `more than ${this.ctx.limits.maxHeldBytes} bytes of messages held for this connection (unacknowledged, behind prefetch or behind a history replay); the connection is closed`,
+        ),
+      );
+      return false;
+    }
+    sub.heldBytes += bytes;
+    this.heldBytes += bytes;
+    return true;
+  }
+
+  private releaseHeld(sub: Subscription, bytes: number): void {
+    sub.heldBytes -= bytes;
+    this.heldBytes -= bytes;
   }
 
   private writeMessage(pub: Publication, perDelivery: string): void {
@@ -461,21 +494,28 @@ export class Session implements SubscriptionOwner {
   private enlist(frame: Frame): boolean {
     const tx = frame.headers.transaction;
     if (tx === undefined) return false;
-    const frames = this.transactions.get(tx);
-    if (!frames) throw new StompProtocolError('unknown-transaction', `transaction "${tx}" was not begun on this connection`);
-    if (frames.length >= this.ctx.limits.maxFramesPerTransaction) {
+    const open = this.transactions.get(tx);
+    if (!open) throw new StompProtocolError('unknown-transaction', `transaction "${tx}" was not begun on this connection`);
+    if (open.frames.length >= this.ctx.limits.maxFramesPerTransaction) {
       throw new StompProtocolError('transaction-too-large', `at most ${this.ctx.limits.maxFramesPerTransaction} frames per transaction`);
     }
-    frames.push(frame);
+    const bytes = frameBytes(frame);
+    if (this.transactionBytes + bytes > this.ctx.limits.maxTransactionBytes) {
+      throw new StompProtocolError('transaction-too-large', `at most ${this.ctx.limits.maxTransactionBytes} bytes in the open transactions of one connection`);
+    }
+    open.frames.push(frame);
+    open.bytes += bytes;
+    this.transactionBytes += bytes;
     return true;
   }
 
   private takeTransaction(frame: Frame): Frame[] {
     const tx = requireHeader(frame, 'transaction');
-    const frames = this.transactions.get(tx);
-    if (!frames) throw new StompProtocolError('unknown-transaction', `transaction "${tx}" was not begun on this connection`);
+    const open = this.transactions.get(tx);
+    if (!open) throw new StompProtocolError('unknown-transaction', `transaction "${tx}" was not begun on this connection`);
     this.transactions.delete(tx);
-    return frames;
+    this.transactionBytes -= open.bytes;
+    return open.frames;
   }
 
   private applyAck(frame: Frame): void {
@@ -500,8 +540,8 @@ export class Session implements SubscriptionOwner {
     // client mode is cumulative: everything delivered up to this message (1.2 "SUBSCRIBE ack Header").
     let removed = 0;
     if (sub.ack === 'client') {
-      for (const [mid, ackId] of sub.unacked) {
-        this.forget(sub, mid, ackId);
+      for (const [mid, tracked] of sub.unacked) {
+        this.forget(sub, mid, tracked);
         removed++;
         if (mid === messageId) break;
       }
@@ -516,14 +556,17 @@ export class Session implements SubscriptionOwner {
   }
 
   /** Drop one delivered message from the pending ACK bookkeeping. */
-  private forget(sub: Subscription, messageId: string, ackId: string): void {
+  private forget(sub: Subscription, messageId: string, tracked: Tracked): void {
     sub.unacked.delete(messageId);
-    if (this.version === '1.2') this.ackIndex.delete(ackId);
+    this.releaseHeld(sub, tracked.bytes);
+    if (this.version === '1.2') this.ackIndex.delete(tracked.ackId);
   }
 
   private drainBacklog(sub: Subscription): void {
     while (sub.backlog.length > 0 && !sub.windowFull && this.state === 'connected') {
-      this.sendTracked(sub, sub.backlog.shift()!);
+      const pub = sub.backlog.shift()!;
+      this.releaseHeld(sub, heldBytes(pub.msg));
+      this.sendTracked(sub, pub);
     }
   }
 
@@ -553,6 +596,7 @@ export class Session implements SubscriptionOwner {
         const seen = new Set<string>();
         const gate = sub.gate ?? [];
         sub.gate = null;
+        for (const pub of gate) this.releaseHeld(sub, heldBytes(pub.msg));
         for (const m of msgs) {
           seen.add(m.id);
           this.deliverNow(sub, new Publication(m, true));
@@ -570,7 +614,8 @@ export class Session implements SubscriptionOwner {
     sub.closed = true;
     this.subs.delete(sub.id);
     this.ctx.hub.unsubscribe(sub);
-    if (this.version === '1.2') for (const ackId of sub.unacked.values()) this.ackIndex.delete(ackId);
+    if (this.version === '1.2') for (const t of sub.unacked.values()) this.ackIndex.delete(t.ackId);
+    this.releaseHeld(sub, sub.heldBytes);
     sub.unacked.clear();
     sub.backlog = [];
     sub.gate = null;
@@ -582,6 +627,7 @@ export class Session implements SubscriptionOwner {
     this.state = 'closed';
     for (const sub of [...this.subs.values()]) this.dropSubscription(sub);
     this.transactions.clear();
+    this.transactionBytes = 0;
     this.ackIndex.clear();
     this.pending = [];
   }
@@ -610,6 +656,13 @@ function requireHeader(frame: Frame, name: string): string {
 function parseCount(v: string, name: string): number {
   if (!/^\d{1,9}$/.test(v)) throw new StompProtocolError('bad-header-value', `${name} must be a non-negative integer, got "${v.slice(0, 40)}"`);
   return Number(v);
+}
+
+/** Bytes a buffered frame keeps: body, header names and values, and a fixed overhead. */
+function frameBytes(frame: Frame): number {
+  let n = 64 + frame.body.length;
+  for (const name in frame.headers) n += name.length + frame.headers[name].length + 16;
+  return n;
 }
 
 function describe(e: unknown): string {

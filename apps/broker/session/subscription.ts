@@ -12,9 +12,17 @@ export interface SubscriptionOwner {
   deliverTo(sub: Subscription, pub: Publication): void;
 }
 
+/** A delivered message awaiting ACK/NACK: its ack id (1.2) or message id, and its held bytes. */
+export interface Tracked {
+  ackId: string;
+  bytes: number;
+}
+
 export class Subscription implements HubSubscriber {
-  /** message-id → ack id (1.2) or message-id (1.0/1.1), in delivery order. */
-  readonly unacked = new Map<string, string>();
+  /** message-id → its ack id and size, in delivery order. */
+  readonly unacked = new Map<string, Tracked>();
+  /** Bytes of the messages in unacked, backlog and gate (counted against the connection's budget). */
+  heldBytes = 0;
   /** Messages beyond the prefetch window, waiting for ACKs. */
   backlog: Publication[] = [];
   /** Non-null while history is being replayed: live messages wait here. */

@@ -27,6 +27,8 @@ export interface TransportLimits {
   frame: ParserLimits;
   /** Frames parsed for one connection per turn of the event loop before others get a turn. */
   framesPerTurn: number;
+  /** A frame begun must be complete within this time (0: no limit). */
+  frameTimeoutMs: number;
 }
 
 const SESSION_HOLD = 1;
@@ -64,6 +66,7 @@ export class Connection implements SessionIO {
   private recvTimer: NodeJS.Timeout | null = null;
   private connectTimer: NodeJS.Timeout | null = null;
   private graceTimer: NodeJS.Timeout | null = null;
+  private frameTimer: NodeJS.Timeout | null = null;
 
   constructor(
     private readonly ws: WebSocket,
@@ -136,11 +139,27 @@ export class Connection implements SessionIO {
       else throw e;
       return;
     }
+    this.watchPartialFrame();
     if (next >= chunk.length || this.closed || this.closing) return;
     this.unread.unshift(chunk);
     this.unreadOffset = next;
     this.holdInput(SLICE_HOLD);
     setImmediate(this.feedUnread);
+  }
+
+  /** A frame begun must be finished within frameTimeoutMs: half a frame must not be parked forever. */
+  private watchPartialFrame(): void {
+    if (this.parser.idle || this.limits.frameTimeoutMs <= 0) {
+      if (this.frameTimer) clearTimeout(this.frameTimer);
+      this.frameTimer = null;
+      return;
+    }
+    this.frameTimer ??= setTimeout(() => {
+      this.frameTimer = null;
+      if (!this.parser.idle) {
+        this.session.fail(new StompProtocolError('frame-timeout', `a frame was begun and not completed within ${this.limits.frameTimeoutMs} ms`));
+      }
+    }, this.limits.frameTimeoutMs);
   }
 
   private readonly feedUnread = (): void => {
@@ -336,7 +355,8 @@ export class Connection implements SessionIO {
     if (this.sendTimer) clearInterval(this.sendTimer);
     if (this.recvTimer) clearInterval(this.recvTimer);
     if (this.connectTimer) clearTimeout(this.connectTimer);
-    this.sendTimer = this.recvTimer = this.connectTimer = null;
+    if (this.frameTimer) clearTimeout(this.frameTimer);
+    this.sendTimer = this.recvTimer = this.connectTimer = this.frameTimer = null;
   }
 }
 

@@ -1,18 +1,37 @@
 /**
  * Per-room ring of messages this node routed recently. History on SUBSCRIBE merges it with
  * the persistent source, so a message still on its way to the cache or the database
- * (persistence is asynchronous) is not missing from the replay. Bounded twice: messages
- * per room, and rooms (least recently written rooms are dropped first).
+ * (persistence is asynchronous) is not missing from the replay. Bounded three ways: messages
+ * per room, rooms, and bytes over all rooms (least recently written rooms go first).
  */
-import type { OutboundMessage } from '../message';
+import { heldBytes, type OutboundMessage } from '../message';
+
+interface Ring {
+  msgs: OutboundMessage[];
+  bytes: number;
+}
+
+export interface RecentRingLimits {
+  perRoom: number;
+  maxRooms?: number;
+  /** Bytes of all rings together (bodies, headers and bookkeeping, estimated). */
+  maxBytes?: number;
+}
 
 export class RecentRing {
-  private readonly rooms = new Map<string, OutboundMessage[]>();
+  private readonly rooms = new Map<string, Ring>();
+  private readonly perRoom: number;
+  private readonly maxRooms: number;
+  private readonly maxBytes: number;
+  private total = 0;
+  /** Rooms dropped whole to stay within the room or byte bound (a metric). */
+  evictions = 0;
 
-  constructor(
-    private readonly perRoom: number,
-    private readonly maxRooms = 10_000,
-  ) {}
+  constructor(limits: RecentRingLimits) {
+    this.perRoom = limits.perRoom;
+    this.maxRooms = limits.maxRooms ?? 10_000;
+    this.maxBytes = limits.maxBytes ?? Infinity;
+  }
 
   add(msg: OutboundMessage): void {
     if (this.perRoom === 0 || msg.roomId === null) return;
@@ -21,26 +40,56 @@ export class RecentRing {
       // Re-insert to mark the room most recently used (Map keeps insertion order).
       this.rooms.delete(msg.roomId);
     } else {
-      ring = [];
-      if (this.rooms.size >= this.maxRooms) {
-        const oldest = this.rooms.keys().next().value;
-        if (oldest !== undefined) this.rooms.delete(oldest);
-      }
+      ring = { msgs: [], bytes: 0 };
+      if (this.rooms.size >= this.maxRooms) this.evictOldest();
     }
     this.rooms.set(msg.roomId, ring);
-    ring.push(msg);
+    const size = heldBytes(msg);
+    ring.msgs.push(msg);
+    ring.bytes += size;
+    this.total += size;
     // Amortised trim: let the array grow to twice its bound, then cut back.
-    if (ring.length > this.perRoom * 2) ring.splice(0, ring.length - this.perRoom);
+    if (ring.msgs.length > this.perRoom * 2) this.trim(ring, ring.msgs.length - this.perRoom);
+    while (this.total > this.maxBytes && this.rooms.size > 0) {
+      const oldest = this.rooms.keys().next().value!;
+      if (oldest === msg.roomId) {
+        // Only the room being written is left: drop its oldest messages, keep at least this one.
+        if (ring.msgs.length <= 1) break;
+        this.trim(ring, 1);
+      } else this.evictOldest();
+    }
   }
 
   /** Copy of the room's recent messages, oldest first, at most `perRoom`. */
   snapshot(roomId: string): OutboundMessage[] {
     const ring = this.rooms.get(roomId);
     if (!ring) return [];
-    return ring.length > this.perRoom ? ring.slice(ring.length - this.perRoom) : ring.slice();
+    const msgs = ring.msgs;
+    return msgs.length > this.perRoom ? msgs.slice(msgs.length - this.perRoom) : msgs.slice();
   }
 
   get roomCount(): number {
     return this.rooms.size;
+  }
+
+  /** Estimated bytes held by all rings. */
+  get bytes(): number {
+    return this.total;
+  }
+
+  private trim(ring: Ring, n: number): void {
+    for (const m of ring.msgs.splice(0, n)) {
+      const size = heldBytes(m);
+      ring.bytes -= size;
+      this.total -= size;
+    }
+  }
+
+  private evictOldest(): void {
+    const oldest = this.rooms.keys().next();
+    if (oldest.done) return;
+    this.total -= this.rooms.get(oldest.value)!.bytes;
+    this.rooms.delete(oldest.value);
+    this.evictions++;
   }
 }

@@ -37,6 +37,7 @@ export type ProtocolErrorCode =
   | 'too-many-pending-frames'
   | 'shutting-down'
   | 'bad-encoding'
+  | 'frame-timeout'
   | 'bad-websocket-frame'
   | 'internal-error';
 
