@@ -10,15 +10,17 @@
 
 FROM node:20-bookworm-slim AS build
 WORKDIR /app
-# Dependencies first, a layer cached until the lock file changes. npm ci's postinstall
-# (scripts/prisma-generate.mjs) generates the Prisma client offline.
+# Dependencies first, a layer cached until the lock file changes. --ignore-scripts: the
+# packages' own install scripts are not needed to build (esbuild's JS API finds its binary
+# without its postinstall) and @prisma/engines' would download a native engine; it also
+# skips our postinstall, run explicitly below.
 COPY package.json package-lock.json prisma.config.ts tsconfig.json ./
 COPY scripts ./scripts
 COPY prisma ./prisma
-RUN npm ci --no-audit --no-fund
+RUN npm ci --ignore-scripts --no-audit --no-fund
 COPY apps ./apps
-# The client again in case the schema changed after the cached layer (a no-op otherwise:
-# the script compares a stamp), then the bundles and the demo page (scripts/build.mjs).
+# The Prisma client, generated offline (scripts/prisma-generate.mjs), then the bundles and
+# the demo page (scripts/build.mjs).
 RUN node scripts/prisma-generate.mjs && npm run build
 
 FROM node:20-bookworm-slim AS runtime

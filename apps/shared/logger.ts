@@ -15,12 +15,19 @@ export function wantsPrettyLogs(env: NodeJS.ProcessEnv = process.env, isTTY: boo
 }
 
 export function createLogger(level: string = process.env.LOG_LEVEL ?? 'info', name = 'stompbox'): Logger {
-  return wantsPrettyLogs() ? pino({ name, level }, prettyStream()) : pino({ name, level });
+  const pretty = wantsPrettyLogs() ? prettyStream() : null;
+  return pretty ? pino({ name, level }, pretty) : pino({ name, level });
 }
 
-function prettyStream(): DestinationStream {
-  // Required on demand (pino-pretty is CommonJS): a static import would make every process load it.
-  const pretty = createRequire(import.meta.url)('pino-pretty') as typeof PinoPretty;
+/** null when pino-pretty is not installed (a development dependency): then JSON, as in production. */
+function prettyStream(): DestinationStream | null {
+  let pretty: typeof PinoPretty;
+  try {
+    // Required on demand (pino-pretty is CommonJS): a static import would make every process load it.
+    pretty = createRequire(import.meta.url)('pino-pretty') as typeof PinoPretty;
+  } catch {
+    return null;
+  }
   // sync: each line is written before the signal drain's process.exit(); pino's `transport`
   // option would format in a worker thread and can lose the last lines at exit.
   return pretty({ sync: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' });
