@@ -130,6 +130,8 @@ export async function startBroker(opts: BrokerOptions = {}): Promise<BrokerHandl
   if (config.MAX_CONNECTIONS !== undefined && capacity !== null && config.MAX_CONNECTIONS > capacity) {
     logger.warn({ maxConnections: config.MAX_CONNECTIONS, capacity }, 'MAX_CONNECTIONS is above what the open-file limit allows: connections past the limit will be reset, not refused');
   }
+  const loopbackOnly = auth.mode === 'development' && !config.ALLOW_REMOTE_WITHOUT_AUTH;
+  const origins = { allowedOrigins: new Set(config.ALLOWED_ORIGINS), loopbackHostOnly: loopbackOnly };
   const endpoint = new WsEndpoint(
     {
       path: config.WS_PATH,
@@ -139,7 +141,8 @@ export async function startBroker(opts: BrokerOptions = {}): Promise<BrokerHandl
       // with 1009 before buffering more.
       maxPayload: 2 * config.MAX_FRAME_BYTES + 64 * 1024,
       compression: config.WS_COMPRESSION,
-      loopbackOnly: auth.mode === 'development' && !config.ALLOW_REMOTE_WITHOUT_AUTH,
+      loopbackOnly,
+      origins,
       transport,
     },
     ctx,
@@ -159,7 +162,8 @@ export async function startBroker(opts: BrokerOptions = {}): Promise<BrokerHandl
       return reasons;
     },
     routes: opts.routes ?? {},
-    dataLoopbackOnly: auth.mode === 'development' && !config.ALLOW_REMOTE_WITHOUT_AUTH,
+    loopbackOnly,
+    origins,
     onUpgrade: endpoint.handleUpgrade,
   });
   const port = http.port;

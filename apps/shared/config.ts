@@ -4,6 +4,7 @@
  * embedded twin. An invalid value stops start-up with a message naming the variable.
  */
 import { z } from 'zod';
+import { parseAllowedOrigins } from './http/origins';
 
 const int = (def: number, min = 0, max = Number.MAX_SAFE_INTEGER) =>
   z.coerce.number().int().min(min).max(max).default(def);
@@ -131,6 +132,18 @@ export const configSchema = z.object({
 
   // --- access (no auth configured: loopback clients only, README.md "Connecting") ---
   ALLOW_REMOTE_WITHOUT_AUTH: bool(false),
+  /** Web origins (comma-separated) allowed besides the broker's own, for WebSocket upgrades and state-changing HTTP requests. */
+  ALLOWED_ORIGINS: z
+    .string()
+    .default('')
+    .transform((v, ctx) => {
+      try {
+        return [...parseAllowedOrigins(v)];
+      } catch (e) {
+        ctx.addIssue({ code: 'custom', message: (e as Error).message });
+        return z.NEVER;
+      }
+    }),
   /** Development mode: the consumer creates rooms and users named by SENDs on first use. */
   CREATE_ON_FIRST_USE: bool(true),
   /** Distinct rooms one sender may be made a member of (creating them) per minute; past it the pair is skipped. */

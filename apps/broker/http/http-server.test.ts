@@ -15,12 +15,12 @@ import { storeRoutes } from './store-routes';
 
 const REMOTE = '10.0.0.5';
 const apps: HttpApp[] = [];
-function broker(dataLoopbackOnly = true, store = new FakeStore()): HttpApp {
+function broker(loopbackOnly = true, store = new FakeStore()): HttpApp {
   const app = buildBrokerHttp({
     registry: new Registry(),
     logger: pino({ level: 'silent' }),
     notReady: () => [],
-    dataLoopbackOnly,
+    loopbackOnly,
     routes: { data: [storeRoutes(store), deadLettersRoute({ list: () => [] })] },
   });
   apps.push(app);
@@ -98,7 +98,7 @@ describe('REST routes: schema refusals', () => {
 });
 
 describe('loopback rule (development mode)', () => {
-  it('refuses non-loopback peers on the data routes with 403 JSON, not on health or docs', async () => {
+  it('refuses non-loopback peers on every route but the health probes with 403 JSON', async () => {
     for (const [method, url] of [
       ['GET', '/api/rooms/r/messages'],
       ['POST', '/api/rooms'],
@@ -108,16 +108,35 @@ describe('loopback rule (development mode)', () => {
       ['PUT', '/api/users/u/devices/t'],
       ['DELETE', '/api/devices/t'],
       ['GET', '/api/dead-letters'],
+      ['GET', '/metrics'],
+      ['GET', '/api/docs'],
     ] as const) {
       const r = await call(method, url, { remote: REMOTE });
       expect(r.status, `${method} ${url}`).toBe(403);
       expect(r.body.error).toMatch(/only loopback clients.*ALLOW_REMOTE_WITHOUT_AUTH/);
     }
-    for (const url of ['/healthz', '/readyz', '/api/openapi.json', '/api/docs']) {
+    for (const url of ['/healthz', '/readyz']) {
       expect((await app.inject({ url, remoteAddress: REMOTE })).statusCode, url).toBe(200);
     }
     expect((await call('GET', '/api/rooms/r/messages', { remote: '::1' })).status).toBe(200);
     expect((await call('GET', '/api/rooms/r/messages', { remote: '::ffff:127.0.0.1' })).status).toBe(200);
+  });
+
+  it('refuses a Host that does not name this machine (DNS rebinding), even from loopback', async () => {
+    const r = await app.inject({ url: '/api/rooms/r/messages', headers: { host: 'rebound.example:8080' } });
+    expect(r.statusCode).toBe(403);
+    expect(r.json().error).toMatch(/only requests addressed to this machine/);
+    expect((await app.inject({ url: '/api/rooms/r/messages', headers: { host: '127.0.0.1:8080' } })).statusCode).toBe(200);
+  });
+
+  it('refuses a state-changing request from another site, and a body that is not JSON', async () => {
+    const cross = await app.inject({ method: 'POST', url: '/api/rooms', headers: { origin: 'https://evil.example', 'content-type': 'application/json' }, payload: { id: 'x' } });
+    expect(cross.statusCode).toBe(403);
+    expect(cross.json().error).toMatch(/origin "https:\/\/evil.example" is not allowed/);
+    const plain = await app.inject({ method: 'POST', url: '/api/rooms', headers: { 'content-type': 'text/plain' }, payload: '{"id":"x"}' });
+    expect(plain.statusCode).toBe(415);
+    const same = await app.inject({ method: 'POST', url: '/api/rooms', headers: { origin: 'http://localhost:80', host: 'localhost:80', 'content-type': 'application/json' }, payload: { id: 'same-origin' } });
+    expect(same.statusCode).not.toBe(403); // past the guard (the fake store then refuses rooms)
   });
 
   it('is off when the option says so (ALLOW_REMOTE_WITHOUT_AUTH)', async () => {

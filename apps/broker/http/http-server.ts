@@ -9,6 +9,8 @@ import type { Registry } from 'prom-client';
 import type { Logger } from '../../shared/logger';
 import { createHttpServer, type HttpApp, type HttpPlugin } from '../../shared/http/create-http-server';
 import { healthPlugin } from '../../shared/http/health-plugin';
+import { HttpError } from '../../shared/http/http-errors';
+import { refusalFor, type OriginRules } from '../request-origin';
 import { loopbackOnly } from './loopback-only';
 
 /** What a process mounts on the broker's port. */
@@ -25,8 +27,13 @@ export interface BrokerHttpOptions {
   /** Reasons the process is not ready (empty: ready). */
   notReady: () => string[];
   routes: BrokerRoutes;
-  /** Development mode (no authentication) without ALLOW_REMOTE_WITHOUT_AUTH: data routes serve loopback peers only. */
-  dataLoopbackOnly: boolean;
+  /**
+   * Development mode (no authentication) without ALLOW_REMOTE_WITHOUT_AUTH: every route but the
+   * health probes serves loopback peers only.
+   */
+  loopbackOnly: boolean;
+  /** Origin and Host rules; none given: same origin only, and loopback Host names in loopback-only mode. */
+  origins?: OriginRules;
 }
 
 export interface HttpServerOptions extends BrokerHttpOptions {
@@ -48,15 +55,27 @@ export function buildBrokerHttp(o: BrokerHttpOptions): HttpApp {
     logger: o.logger,
     openapi: { title: 'stompbox broker', version: '1', description: 'REST and operations endpoints of the STOMP-over-WebSocket broker' },
   });
+  const origins = o.origins ?? { allowedOrigins: new Set<string>(), loopbackHostOnly: o.loopbackOnly };
+  app.addHook('onRequest', async (request) => {
+    // Probes stay reachable (a load balancer checks them from elsewhere).
+    if (isProbe(request.url)) return;
+    if (o.loopbackOnly) await loopbackOnly(request);
+    // Host always (DNS rebinding); Origin only where a request changes state: a cross-site
+    // page cannot read GET answers anyway (no CORS headers), but it could post.
+    const origin = SAFE_METHODS.has(request.method) ? undefined : request.headers.origin;
+    const refused = refusalFor({ host: request.headers.host, origin }, origins);
+    if (refused) throw new HttpError(403, refused.reason);
+  });
   app.register(healthPlugin({ registry: o.registry, notReady: o.notReady }));
-  // One encapsulated scope: its onRequest hook covers exactly the data routes registered in it.
   app.register(async (data) => {
-    if (o.dataLoopbackOnly) data.addHook('onRequest', loopbackOnly);
     for (const plugin of o.routes.data ?? []) await data.register(plugin);
   });
   for (const plugin of o.routes.public ?? []) app.register(plugin);
   return app;
 }
+
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+const isProbe = (url: string) => /^\/(healthz|readyz)(\?|$)/.test(url);
 
 export async function startHttpServer(o: HttpServerOptions): Promise<HttpServerHandle> {
   const app = buildBrokerHttp(o);

@@ -24,7 +24,7 @@ beforeAll(async () => {
     registry: new Registry(),
     logger: pino({ level: 'silent' }),
     notReady: () => [],
-    dataLoopbackOnly: true,
+    loopbackOnly: true,
     routes: {
       data: [
         historyRoutes(store, { defaultLimit: 4, maxLimit: 10 }),

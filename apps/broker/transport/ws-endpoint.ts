@@ -8,6 +8,7 @@ import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
 import type { BrokerMetrics } from '../broker-metrics';
 import { isLoopback } from '../loopback';
+import { refusalFor, type OriginRules } from '../request-origin';
 import type { SessionContext } from '../session/session';
 import { Connection, type TransportLimits } from './connection';
 import { OutputBatcher } from './output-batcher';
@@ -21,6 +22,8 @@ export interface WsEndpointOptions {
   compression: boolean;
   /** Admit only loopback peers (development mode without ALLOW_REMOTE_WITHOUT_AUTH). */
   loopbackOnly: boolean;
+  /** Origin and Host rules (a web page on another site must not use the broker through a browser). */
+  origins: OriginRules;
   transport: TransportLimits;
 }
 
@@ -62,6 +65,8 @@ export class WsEndpoint {
     if (url.pathname !== o.path) return this.reject(socket, 404, 'wrong-path', `the WebSocket endpoint is ${o.path}`);
     if (!this.accepting) return this.reject(socket, 503, 'shutting-down', 'the broker is shutting down');
     if (this.live.size >= o.maxConnections) return this.reject(socket, 503, 'too-many-connections', `MAX_CONNECTIONS (${o.maxConnections}) reached`);
+    const refused = refusalFor(req.headers, o.origins);
+    if (refused) return this.reject(socket, 403, refused.code, refused.reason);
     const remote = req.socket.remoteAddress ?? '';
     if (o.loopbackOnly && !isLoopback(remote)) {
       return this.reject(socket, 403, 'remote-without-auth', 'no authentication configured: only loopback clients are admitted (set ALLOW_REMOTE_WITHOUT_AUTH=true to override)');
