@@ -1,8 +1,8 @@
 /**
- * The subset of JEXL 3 that our JMeter plans use inside `${__jexl3(...)}`: numbers, strings,
+ * The subset of JEXL that our JMeter plans use inside `${__jexl2(...)}`: numbers, strings,
  * true/false, arithmetic (+ - * / %), comparisons, && || !, and ?: . Integer operands divide
- * as integers, as in JEXL. Anything else is an error, so a plan cannot silently rely on a
- * feature this checker does not understand.
+ * as integers, as in JEXL 2 (and 3). Anything else is an error, so a plan cannot silently rely
+ * on a feature this checker does not understand.
  */
 export type JexlValue = number | string | boolean;
 

@@ -1,9 +1,11 @@
 /**
  * Evaluates JMeter's `${...}` syntax the way JMeter does for the functions our plans use:
- * variables `${name}` and the core functions __P, __threadNum, __char, __intSum and __jexl3.
+ * variables `${name}` and the core functions __P, __threadNum, __char, __intSum and __jexl2.
  * An unknown function or an undefined variable is an error (JMeter would silently leave the
- * text as is and send it), which is how the plan test finds unwired parameters.
+ * text as is and send it), which is how the plan test finds unwired parameters; so is a
+ * function missing from JMeter 2.13 or 5.x (jmeter-functions.ts).
  */
+import { functionProblem } from './jmeter-functions';
 import { evalJexl } from './jexl-lite';
 
 export interface EvalContext {
@@ -51,10 +53,10 @@ const FUNCTIONS: Record<string, (args: string[], ctx: EvalContext) => string> = 
     if (store) ctx.vars.set(store, String(sum));
     return String(sum);
   },
-  __jexl3(args) {
-    if (args.length !== 1) throw new JMeterEvalError(`__jexl3 takes one expression here (a comma splits arguments): ${JSON.stringify(args)}`);
-    const v = evalJexl(args[0]);
-    return typeof v === 'number' && Number.isInteger(v) ? String(v) : String(v);
+  // __jexl2(expression): JEXL 2, in JMeter 2.13 and 5.x alike (__jexl3 is 3.0+ only).
+  __jexl2(args) {
+    if (args.length !== 1) throw new JMeterEvalError(`__jexl2 takes one expression here (a comma splits arguments): ${JSON.stringify(args)}`);
+    return String(evalJexl(args[0]));
   },
 };
 
@@ -129,8 +131,10 @@ export function evaluate(s: string, ctx: EvalContext): string {
     const fn = /^\$\{(__[A-Za-z0-9_]+)(\(|\})/.exec(s.slice(at));
     if (fn) {
       const name = fn[1];
+      const problem = functionProblem(name);
+      if (problem) throw new JMeterEvalError(problem);
       const impl = FUNCTIONS[name];
-      if (!impl) throw new JMeterEvalError(`function ${name} is not one the plans may use (${Object.keys(FUNCTIONS).join(', ')})`);
+      if (!impl) throw new JMeterEvalError(`function ${name} exists in JMeter but this checker does not evaluate it (${Object.keys(FUNCTIONS).join(', ')})`);
       ctx.onUse?.('function', name);
       if (fn[2] === '}') {
         out += impl([], ctx);

@@ -4,6 +4,8 @@
  * every member must read every message, and the close must meet no unread frame. A control
  * run of the plan's original shape (read once, then close) shows the runner does reproduce
  * JMeter's close error ("received not a close frame"), so a passing run means something.
+ * Reads whose sampler throws (an unparseable number, as JMeter 2.13 met) record nothing, as
+ * in JMeter; the plans' read loops still end, at their bounds.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -11,11 +13,21 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startBroker, type BrokerHandle } from '../../broker/broker';
 import { parseJmx, type JmxElement } from './jmx-model';
 import { READ } from './plan-frames';
-import { runPlan, type SampleRecord } from './plan-runner';
+import { runPlan, type SamplerError, type SampleRecord } from './plan-runner';
 import { aggregate, formatTable } from './run-plan';
 
 const JMETER_DIR = join(import.meta.dirname, '..', '..', '..', 'jmeter');
 const load = (file: string) => parseJmx(readFileSync(join(JMETER_DIR, file), 'utf8'))[0];
+
+/** A copy of the plan whose named samplers carry an empty connectTimeout, which the plugin cannot parse. */
+function withEmptyConnectTimeout(plan: JmxElement, names: string[]): JmxElement {
+  const visit = (el: JmxElement): JmxElement => ({
+    ...el,
+    props: names.includes(el.testname) ? el.props.map((p) => (p.name === 'connectTimeout' ? { ...p, value: '' } : p)) : el.props,
+    children: el.children.map(visit),
+  });
+  return visit(plan);
+}
 
 /** Per-label counts, via the same aggregation the run-plan CLI prints. */
 function summary(samples: SampleRecord[]): Record<string, { n: number; failed: number; first?: string }> {
@@ -60,6 +72,31 @@ describe('JMeter plans run against our broker', () => {
     // Rooms of 4, 4 and 2: each member reads one message per member per round.
     expect(s['10 read MESSAGE'].n).toBe((4 * 4 + 4 * 4 + 2 * 2) * rounds);
     expect(s['15 close WebSocket'].n).toBe(users);
+  }, 60_000);
+
+  it('reads whose sampler throws record nothing, and the read loops still end at their bounds', async () => {
+    const users = 8;
+    const messages = 10;
+    const plan = withEmptyConnectTimeout(load('seed-003-rooms.jmx'), ['10 read MESSAGE', '14 read until RECEIPT']);
+    const errors: SamplerError[] = [];
+    const props = { ...base, users: String(users), messages: String(messages), maxDrainReads: '20', roomPrefix: '/topic/room.jm-broken-' };
+    const samples = await runPlan(plan, { props, onSamplerError: (e) => errors.push(e) });
+    const s = summary(samples);
+    const perLabel = (label: string) => errors.filter((e) => e.label === label).length;
+    expect(perLabel('10 read MESSAGE')).toBe(users * messages); // bounded by messages
+    expect(perLabel('14 read until RECEIPT')).toBe(users * 20); // bounded by maxDrainReads
+    expect(errors[0].message).toContain('NumberFormatException: For input string: ""');
+    expect(s['10 read MESSAGE']).toBeUndefined();
+    // The thread ends with errors: its close meets the frames nobody could read.
+    expect(s['15 close WebSocket']).toMatchObject({ n: users, failed: users });
+    expect(s['15 close WebSocket'].first).toContain('received not a close frame');
+  }, 60_000);
+
+  it('control: without its Counter, the same broken read spins until the runner stops it', async () => {
+    const plan = withEmptyConnectTimeout(load('seed-003-rooms.jmx'), ['14 read until RECEIPT']);
+    const drop = (el: JmxElement): JmxElement => ({ ...el, children: el.children.filter((c) => !(c.testclass === 'CounterConfig' && el.testclass === 'WhileController')).map(drop) });
+    const run = runPlan(drop(plan), { props: { ...base, users: '2', roomPrefix: '/topic/room.jm-spin-' }, maxWhileIterations: 500 });
+    await expect(run).rejects.toThrow(/ran 500 times without ending/);
   }, 60_000);
 
   it('control: the original shape (one read, no drain before close) fails its closes here too', async () => {

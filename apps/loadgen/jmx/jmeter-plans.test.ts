@@ -3,8 +3,10 @@
  * would: it must be XML 1.0 (no NUL even as &#0;), use only core elements and
  * the WebSocket Samplers plugin, and every STOMP frame it would send (functions and -J
  * properties evaluated) must parse with our codec as exactly one NUL-terminated frame.
- * It also checks the parameters are wired, the barrier exists where it must, and that the
- * read loops end where they should (so the close cannot meet an unread frame).
+ * It also checks the parameters are wired, the barrier exists where it must, that the
+ * read loops end where they should (so the close cannot meet an unread frame), and that the
+ * plan checker (plan-check.ts: functions of JMeter 2.13 and 5.x only, numbers the plugin can
+ * parse, bounded read loops) passes each plan.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -14,6 +16,7 @@ import type { Frame } from '../../shared/stomp/frame';
 import { evaluate } from './jmeter-eval';
 import { allScalarValues, parseJmx, prop, propItems, userDefinedVariables, walk, type JmxElement, JmxFormatError } from './jmx-model';
 import { CLOSE, framesForThread, OPEN, planVariables, READ, WRITE } from './plan-frames';
+import { checkPlan } from './plan-check';
 
 const JMETER_DIR = join(import.meta.dirname, '..', '..', '..', 'jmeter');
 const planFiles = readdirSync(JMETER_DIR).filter((f) => f.endsWith('.jmx')).sort();
@@ -70,7 +73,7 @@ function ordered(plan: JmxElement) {
 const OVERRIDES = {
   host: 'broker.example', port: '15674', path: '/stomp', users: '30', roomSize: '5', messages: '3',
   token: 'eyJhbGciOiJIUzI1NiJ9.e30.sig', roomPrefix: '/topic/chat/room/', rampUp: '7',
-  connectTimeout: '1234', readTimeout: '4321', rounds: '4', interval: '250',
+  connectTimeout: '1234', readTimeout: '4321', rounds: '4', interval: '250', maxDrainReads: '7',
 };
 
 describe('JMeter plans: every .jmx', () => {
@@ -86,6 +89,11 @@ describe('JMeter plans: every .jmx', () => {
   for (const file of planFiles) {
     describe(file, () => {
       const plan = load(file);
+
+      it('passes the plan checker: JMeter 2.13 and 5.x functions only, numbers the plugin parses, bounded read loops', () => {
+        expect(checkPlan(plan)).toEqual([]);
+        expect(checkPlan(plan, { props: OVERRIDES })).toEqual([]);
+      });
 
       it('uses only core JMeter elements and the WebSocket Samplers plugin (no scripts)', () => {
         for (const { el } of walk([plan])) expect(ALLOWED, `${el.testclass} (${el.testname})`).toContain(el.testclass);
@@ -140,8 +148,13 @@ describe('JMeter plans: every .jmx', () => {
           .toEqual(['broker.example', '15674', '/stomp']);
         expect(setting(plan, tg, 'ThreadGroup.num_threads', OVERRIDES)).toBe('30');
         expect(setting(plan, tg, 'ThreadGroup.ramp_time', OVERRIDES)).toBe('7');
-        expect(setting(plan, o, 'connectTimeout', OVERRIDES)).toBe('1234');
-        for (const { el } of ordered(plan).filter(({ el }) => el.testclass === READ)) expect(setting(plan, el, 'readTimeout', OVERRIDES)).toBe('4321');
+        // The plugin parses both timeouts on every sampler, not only where it uses them.
+        for (const { el } of ordered(plan).filter(({ el }) => [OPEN, WRITE, READ].includes(el.testclass))) {
+          expect(setting(plan, el, 'connectTimeout', OVERRIDES), el.testname).toBe('1234');
+        }
+        for (const { el } of ordered(plan).filter(({ el }) => [OPEN, READ, CLOSE].includes(el.testclass))) {
+          expect(setting(plan, el, 'readTimeout', OVERRIDES), el.testname).toBe('4321');
+        }
         expect(tg.props.find((p) => p.name === 'ThreadGroup.on_sample_error')?.value).toBe('continue');
       });
 
@@ -202,12 +215,16 @@ describe('JMeter plans: every .jmx', () => {
         expect(loop.testclass).toBe('WhileController');
         const cond = prop(loop, 'WhileController.condition') ?? '';
         const vars = planVariables(plan, {});
-        const run = (lastCommand: string, ok: string) =>
-          evaluate(cond, { vars: new Map([...vars, ['lastCommand', lastCommand], ['JMeterThread.last_sample_ok', ok]]), props: {}, threadNum: 1 });
+        const run = (lastCommand: string, ok: string, drainReads = '0') =>
+          evaluate(cond, { vars: new Map([...vars, ['lastCommand', lastCommand], ['JMeterThread.last_sample_ok', ok], ['drainReads', drainReads]]), props: {}, threadNum: 1 });
         expect(run('NONE', 'true')).toBe('true');
-        expect(run('MESSAGE', 'true')).toBe('true');
+        expect(run('MESSAGE', 'true', '999')).toBe('true');
         expect(run('RECEIPT', 'true')).toBe('false');
         expect(run('MESSAGE', 'false')).toBe('false'); // a failed read (timeout) ends the loop
+        expect(run('MESSAGE', 'true', '1000')).toBe('false'); // maxDrainReads (default 1000) ends it too
+        // Counted by a Counter inside the loop, which steps whether or not the read records a sample.
+        const counter = loop.children.find((c) => c.testclass === 'CounterConfig')!;
+        expect([prop(counter, 'CounterConfig.name'), prop(counter, 'CounterConfig.start'), prop(counter, 'CounterConfig.end')]).toEqual(['drainReads', '1', '']);
         const extractor = drain.el.children.find((c) => c.testclass === 'RegexExtractor')!;
         expect(prop(extractor, 'RegexExtractor.refname')).toBe('lastCommand');
         const re = new RegExp(prop(extractor, 'RegexExtractor.regex')!);
@@ -246,16 +263,24 @@ describe('seed-003-rooms.jmx', () => {
     const seq = [...walk(plan.children)];
     const loop = seq.find(({ el }) => el.testclass === 'WhileController' && el.testname.includes('every MESSAGE'))!.el;
     const vars = planVariables(plan, {});
-    const cond = (lastSeq: string, ok: string) =>
-      evaluate(prop(loop, 'WhileController.condition')!, { vars: new Map([...vars, ['lastSeq', lastSeq], ['JMeterThread.last_sample_ok', ok]]), props: {}, threadNum: 1 });
+    const cond = (lastSeq: string, ok: string, messageReads = lastSeq) =>
+      evaluate(prop(loop, 'WhileController.condition')!, {
+        vars: new Map([...vars, ['lastSeq', lastSeq], ['JMeterThread.last_sample_ok', ok], ['messageReads', messageReads]]),
+        props: {},
+        threadNum: 1,
+      });
     expect(cond('0', 'true')).toBe('true');
     expect(cond('9', 'true')).toBe('true');
     expect(cond('10', 'true')).toBe('false');
     expect(cond('3', 'false')).toBe('false');
+    // Reads that recorded nothing (the sampler threw) still count: after `messages` of them it ends.
+    expect(cond('3', 'true', '10')).toBe('false');
     const read = loop.children.find((c) => c.testclass === READ)!;
     const assertion = read.children.find((c) => c.testclass === 'ResponseAssertion')!;
     const tests = propItems(assertion, 'Asserion.test_strings').map((p) => p.value);
     expect(tests).toContain('"seq":${expectSeq},');
+    const counter = loop.children.find((c) => c.testclass === 'CounterConfig')!;
+    expect([prop(counter, 'CounterConfig.name'), prop(counter, 'CounterConfig.start'), prop(counter, 'CounterConfig.end')]).toEqual(['messageReads', '1', '']);
   });
 });
 

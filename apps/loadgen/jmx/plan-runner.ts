@@ -6,10 +6,13 @@
  * WebSocket Samplers plugin's open / single write / single read / close samplers.
  * JMeter cannot run here; this is how the tests prove the plans work.
  * Anything else in a plan is an error. Bounded: While loops and the whole run have limits.
+ * A sampler whose numbers the plugin cannot parse behaves as in JMeter (plugin-numbers.ts):
+ * a failed sample, or no sample at all and a sampler error (JMeter's log line).
  */
 import { evaluate, type EvalContext } from './jmeter-eval';
 import { prop, propItems, userParameters, type JmxElement } from './jmx-model';
-import { CLOSE, OPEN, planVariables, READ, WRITE } from './plan-frames';
+import { CLOSE, OPEN, planVariables, PLUGIN_SAMPLERS, READ, WRITE } from './plan-frames';
+import { samplerNumbers } from './plugin-numbers';
 import { WsSamplerConnection } from './ws-sampler-connection';
 import { sleep } from '../../shared/sleep';
 
@@ -33,9 +36,17 @@ export interface RunOptions {
   maxWhileIterations?: number;
   /** Whole run limit, ms. */
   timeoutMs?: number;
+  /** A sampler threw instead of sampling: JMeter logs "Error while processing sampler" and records nothing. */
+  onSamplerError?(error: SamplerError): void;
 }
 
-const SAMPLERS = new Set([OPEN, WRITE, READ, CLOSE, 'TestAction']);
+export interface SamplerError {
+  thread: number;
+  label: string;
+  message: string;
+}
+
+const SAMPLERS = new Set([...PLUGIN_SAMPLERS, 'TestAction']);
 const CONTROLLERS = new Set(['LoopController', 'IfController', 'WhileController', 'GenericController']);
 const SCOPED = new Set(['HeaderManager', 'UserParameters', 'CounterConfig', 'SyncTimer', 'ConstantTimer', 'RegexExtractor', 'ResponseAssertion']);
 
@@ -70,6 +81,8 @@ class PlanThread {
   readonly ctx: EvalContext;
   private conn: WsSamplerConnection | null = null;
   private readonly counters = new Map<JmxElement, number>();
+  /** Pre-processor values JMeter still has cached (see preProcess). */
+  private readonly preProcessed = new Map<JmxElement, ReadonlyArray<readonly [string, string]>>();
 
   constructor(
     readonly threadNum: number,
@@ -88,6 +101,7 @@ class PlanThread {
     const loops = Number(evaluate(main ? (prop(main, 'LoopController.loops') ?? '1') : '1', this.ctx));
     try {
       for (let i = 0; i < loops; i++) {
+        this.preProcessed.clear(); // a new thread group iteration evaluates functions afresh
         this.iterationStart(group);
         await this.children(group.children, [group]);
       }
@@ -103,7 +117,8 @@ class PlanThread {
       if (el.testclass === 'UserParameters' && prop(el, 'UserParameters.per_iteration') === 'true') this.setUserParameters(el);
       if (el.testclass === 'CounterConfig') {
         const start = Number(this.ev(prop(el, 'CounterConfig.start')));
-        const end = Number(this.ev(prop(el, 'CounterConfig.end')));
+        const endText = this.ev(prop(el, 'CounterConfig.end')).trim();
+        const end = endText === '' ? Infinity : Number(endText); // blank: Long.MAX_VALUE in JMeter
         const incr = Number(this.ev(prop(el, 'CounterConfig.incr')) || '1');
         const prev = this.counters.get(el);
         const next = prev === undefined || prev + incr > end ? start : prev + incr;
@@ -114,8 +129,18 @@ class PlanThread {
   }
 
   private setUserParameters(el: JmxElement): void {
-    // JMeter evaluates every value first, then sets them.
     const values = userParameters(el).map((p) => [p.name, this.ev(p.value)] as const);
+    for (const [n, v] of values) this.ctx.vars.set(n, v);
+  }
+
+  /**
+   * A UserParameters pre-processor. JMeter caches each function property's value until
+   * TestCompiler.done() resets the sampler's elements after a sample; a sampler that throws
+   * skips that, so the next run of the pre-processor sets the same values again.
+   */
+  private preProcess(el: JmxElement): void {
+    let values = this.preProcessed.get(el);
+    if (!values) this.preProcessed.set(el, (values = userParameters(el).map((p) => [p.name, this.ev(p.value)] as const)));
     for (const [n, v] of values) this.ctx.vars.set(n, v);
   }
 
@@ -145,8 +170,9 @@ class PlanThread {
         return;
       case 'WhileController': {
         let n = 0;
-        while (this.ev(prop(el, 'WhileController.condition')).toLowerCase() !== 'false') {
+        while (this.ev(prop(el, 'WhileController.condition')).trim().toLowerCase() !== 'false') {
           if (++n > this.run.maxWhileIterations) throw new Error(`While "${el.testname}" ran ${n - 1} times without ending`);
+          this.iterationStart(el); // Counters inside count every iteration, sample or not
           await this.children(el.children, path);
         }
         return;
@@ -167,14 +193,25 @@ class PlanThread {
       if (t.testclass === 'SyncTimer') await this.run.barrier(t).arrive();
       else await sleep(Number(this.ev(prop(t, 'ConstantTimer.delay'))));
     }
-    for (const p of this.scope(el, ancestors, 'UserParameters')) if (prop(p, 'UserParameters.per_iteration') !== 'true') this.setUserParameters(p);
-    if (el.testclass === 'TestAction') return; // Flow Control Action: no sample result
+    const pre = this.scope(el, ancestors, 'UserParameters').filter((p) => prop(p, 'UserParameters.per_iteration') !== 'true');
+    for (const p of pre) this.preProcess(p);
+    if (el.testclass === 'TestAction') {
+      for (const p of pre) this.preProcessed.delete(p); // no sample result, but done() all the same
+      return;
+    }
 
+    const numbers = samplerNumbers(el, (raw) => this.ev(raw));
+    if (numbers.kind === 'throws') {
+      // Nothing recorded, no post-processor or assertion, last_sample_ok unchanged.
+      this.run.samplerError({ thread: this.threadNum, label: el.testname, message: numbers.message });
+      return;
+    }
     const startedAt = Date.now();
     const t0 = performance.now();
     const rec: SampleRecord = { thread: this.threadNum, label: el.testname, ok: true, message: 'OK', response: '', elapsedMs: 0, startedAt };
     try {
-      await this.execute(el, ancestors, rec);
+      if (numbers.kind === 'fails') throw new Error(numbers.message);
+      await this.execute(el, ancestors, rec, numbers.values);
     } catch (e) {
       rec.ok = false;
       rec.message = e instanceof Error ? e.message : String(e);
@@ -184,9 +221,11 @@ class PlanThread {
     for (const a of this.scope(el, ancestors, 'ResponseAssertion')) if (rec.ok) this.assert(a, rec);
     this.ctx.vars.set('JMeterThread.last_sample_ok', String(rec.ok));
     this.run.samples.push(rec);
+    for (const p of pre) this.preProcessed.delete(p); // TestCompiler.done()
   }
 
-  private async execute(el: JmxElement, ancestors: JmxElement[], rec: SampleRecord): Promise<void> {
+  /** `n`: the sampler's numbers as the plugin parsed them (timeouts, status code). */
+  private async execute(el: JmxElement, ancestors: JmxElement[], rec: SampleRecord, n: Record<string, number>): Promise<void> {
     switch (el.testclass) {
       case OPEN: {
         this.conn?.dispose();
@@ -197,7 +236,7 @@ class PlanThread {
         }
         const scheme = prop(el, 'TLS') === 'true' ? 'wss' : 'ws';
         const url = `${scheme}://${this.ev(prop(el, 'server'))}:${this.ev(prop(el, 'port'))}${this.ev(prop(el, 'path'))}`;
-        this.conn = await WsSamplerConnection.open(url, headers, Number(this.ev(prop(el, 'connectTimeout')) || '20000'));
+        this.conn = await WsSamplerConnection.open(url, headers, n.connectTimeout);
         return;
       }
       case WRITE:
@@ -207,7 +246,7 @@ class PlanThread {
         return;
       case READ: {
         if (!this.conn) throw new Error('Sampler configured for using existing connection, but there is no connection');
-        const e = await this.conn.next(Number(this.ev(prop(el, 'readTimeout')) || '6000'));
+        const e = await this.conn.next(n.readTimeout);
         if (!e) throw new Error('Read timeout');
         if (e.kind !== 'text') throw new Error(`received not a text frame but ${e.kind}`);
         rec.response = e.data;
@@ -215,8 +254,8 @@ class PlanThread {
       }
       case CLOSE: {
         if (!this.conn) return;
-        this.conn.close(Number(this.ev(prop(el, 'statusCode')) || '1000'));
-        const e = await this.conn.next(Number(this.ev(prop(el, 'readTimeout')) || '6000'));
+        this.conn.close(n.statusCode);
+        const e = await this.conn.next(n.readTimeout);
         if (!e) throw new Error('Read timeout');
         // The plugin's CloseWebSocketSampler: anything but the close frame is an error.
         if (e.kind !== 'close') throw new Error(`WebSocket error: unsuccesful close: received not a close frame but a ${e.kind} frame`);
@@ -267,7 +306,7 @@ class PlanRun {
   private readonly deadline: number;
 
   constructor(
-    opts: RunOptions,
+    private readonly opts: RunOptions,
     private readonly threadCount: number,
   ) {
     this.props = opts.props ?? {};
@@ -283,6 +322,10 @@ class PlanRun {
       this.barriers.set(timer, b);
     }
     return b;
+  }
+
+  samplerError(e: SamplerError): void {
+    this.opts.onSamplerError?.(e);
   }
 
   checkTime(): void {

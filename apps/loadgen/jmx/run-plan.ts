@@ -11,7 +11,8 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseJmx } from './jmx-model';
-import { runPlan, type SampleRecord } from './plan-runner';
+import { checkPlan } from './plan-check';
+import { runPlan, type SamplerError, type SampleRecord } from './plan-runner';
 
 export interface LabelStats {
   label: string;
@@ -83,13 +84,18 @@ async function main(): Promise<void> {
   }
   const jsonAt = args.indexOf('--json');
   const plan = parseJmx(readFileSync(file, 'utf8'))[0];
+  // Run it anyway, as JMeter would, but say first what real JMeter would trip over.
+  const problems = checkPlan(plan, { props });
+  for (const p of problems) console.error(`plan check: ${p}`);
   const t0 = Date.now();
-  const samples = await runPlan(plan, { props, timeoutMs: 30 * 60_000 });
+  const samplerErrors: SamplerError[] = [];
+  const samples = await runPlan(plan, { props, timeoutMs: 30 * 60_000, onSamplerError: (e) => samplerErrors.push(e) });
   const stats = aggregate(samples);
   console.log(`${file} ${JSON.stringify(props)}: ${samples.length} samples in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
   console.log(formatTable(stats));
-  if (jsonAt >= 0 && args[jsonAt + 1]) writeFileSync(args[jsonAt + 1], JSON.stringify({ file, props, stats }, null, 2));
-  process.exitCode = stats.some((s) => s.errors > 0) ? 1 : 0;
+  if (samplerErrors.length) console.log(`${samplerErrors.length} sampler errors (no sample recorded), first: ${samplerErrors[0].label}: ${samplerErrors[0].message}`);
+  if (jsonAt >= 0 && args[jsonAt + 1]) writeFileSync(args[jsonAt + 1], JSON.stringify({ file, props, stats, samplerErrors: samplerErrors.length }, null, 2));
+  process.exitCode = problems.length || samplerErrors.length || stats.some((s) => s.errors > 0) ? 1 : 0;
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === resolve(process.argv[1])) {
