@@ -35,6 +35,8 @@ const { values } = parseArgs({
     workers: { type: 'string' },
     probe: { type: 'string' },
     quick: { type: 'boolean', default: false },
+    /** `fanout`: only (a) and (b), for comparing two builds of the broker back to back. */
+    only: { type: 'string' },
     json: { type: 'string' },
   },
 });
@@ -125,6 +127,7 @@ async function main(): Promise<void> {
   const b = medianBy(bs, (r) => r.deliveries.perSec);
   const ratios = as.map((r, i) => (bs[i].deliveries.perSec > 0 ? r.deliveries.perSec / bs[i].deliveries.perSec : NaN));
   const ratio = median(ratios);
+  if (values.only === 'fanout') return printFanout(atStart, started, as, bs, a, b, ratios, ratio);
   const [c2k, c10k] = await withChild(warmBroker, async (c) => [await run(seed003Args(quick ? 600 : 2_000), c), await run(seed003Args(bigRooms), c)]);
   const codec: CodecResult[] = [benchParse(100), benchParse(4096)];
   const [idle, probe] = await withChild(startBrokerChild, async (c) => [
@@ -177,6 +180,24 @@ async function main(): Promise<void> {
   ].join('\n');
   process.stdout.write(`${out}\n`);
   if (values.json) writeFileSync(values.json, JSON.stringify({ machine: atStart, rounds: { a: as, b: bs, ratios }, a, b, ratio, c2k, c10k, codec, idle, probe }, null, 2));
+}
+
+function printFanout(atStart: string, started: number, as: LoadReport[], bs: LoadReport[], a: LoadReport, b: LoadReport, ratios: number[], ratio: number): void {
+  const header = ['part', 'result', 'latency p50 / p99 ms', 'broker CPU', 'load generator CPU', 'waited ms (broker / lg of run)', 'errors / lost'];
+  const rows = [
+    ['(a) fan-out via broker, 300 rooms × 6, 20 in flight', `${fmt(a.deliveries.perSec, 0)} deliveries/s`, `${ms(a.latencyMs.p50)} / ${ms(a.latencyMs.p99)}`, cpuCell(a), lgCell(a), waitCell(a), errs(a)],
+    ['(b) same load, raw ws pre-encoded fan-out', `${fmt(b.deliveries.perSec, 0)} deliveries/s`, `${ms(b.latencyMs.p50)} / ${ms(b.latencyMs.p99)}`, cpuCell(b), lgCell(b), waitCell(b), errs(b)],
+    ['    ratio (a)/(b)', fmt(ratio, 2), '', '', '', '', ''],
+  ];
+  process.stdout.write(
+    [
+      '',
+      `bench:core --only fanout — ${atStart}; ${((Date.now() - started) / 1000).toFixed(0)} s`,
+      renderTable(header, rows),
+      `per round: (a) ${as.map((r) => fmt(r.deliveries.perSec, 0)).join(', ')} deliveries/s at ${as.map((r) => fmt(r.cpu.brokerUsPerDelivery, 2)).join(', ')} µs/delivery; (b) ${bs.map((r) => fmt(r.deliveries.perSec, 0)).join(', ')}; ratios ${ratios.map((x) => fmt(x, 2)).join(', ')}`,
+      '',
+    ].join('\n'),
+  );
 }
 
 main().then(
