@@ -8,6 +8,8 @@ import { heldBytes, type OutboundMessage } from '../message';
 
 interface Ring {
   msgs: OutboundMessage[];
+  /** Held bytes of each message in msgs (computed once, at add). */
+  sizes: number[];
   bytes: number;
 }
 
@@ -40,12 +42,13 @@ export class RecentRing {
       // Re-insert to mark the room most recently used (Map keeps insertion order).
       this.rooms.delete(msg.roomId);
     } else {
-      ring = { msgs: [], bytes: 0 };
+      ring = { msgs: [], sizes: [], bytes: 0 };
       if (this.rooms.size >= this.maxRooms) this.evictOldest();
     }
     this.rooms.set(msg.roomId, ring);
     const size = heldBytes(msg);
     ring.msgs.push(msg);
+    ring.sizes.push(size);
     ring.bytes += size;
     this.total += size;
     // Amortised trim: let the array grow to twice its bound, then cut back.
@@ -78,8 +81,8 @@ export class RecentRing {
   }
 
   private trim(ring: Ring, n: number): void {
-    for (const m of ring.msgs.splice(0, n)) {
-      const size = heldBytes(m);
+    ring.msgs.splice(0, n);
+    for (const size of ring.sizes.splice(0, n)) {
       ring.bytes -= size;
       this.total -= size;
     }
