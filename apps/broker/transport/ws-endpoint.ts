@@ -65,12 +65,12 @@ export class WsEndpoint {
     if (url.pathname !== o.path) return this.reject(socket, 404, 'wrong-path', `the WebSocket endpoint is ${o.path}`);
     if (!this.accepting) return this.reject(socket, 503, 'shutting-down', 'the broker is shutting down');
     if (this.live.size >= o.maxConnections) return this.reject(socket, 503, 'too-many-connections', `MAX_CONNECTIONS (${o.maxConnections}) reached`);
-    const refused = refusalFor(req.headers, o.origins);
-    if (refused) return this.reject(socket, 403, refused.code, refused.reason);
     const remote = req.socket.remoteAddress ?? '';
     if (o.loopbackOnly && !isLoopback(remote)) {
       return this.reject(socket, 403, 'remote-without-auth', 'no authentication configured: only loopback clients are admitted (set ALLOW_REMOTE_WITHOUT_AUTH=true to override)');
     }
+    const refused = refusalFor(req.headers, o.origins);
+    if (refused) return this.reject(socket, 403, refused.code, refused.reason);
     this.wss.handleUpgrade(req, socket, head, (ws) => {
       const conn = new Connection(ws, this.sessions, { remoteAddress: remote, subprotocol: ws.protocol || null, userAgent: req.headers['user-agent'] }, o.transport, this.batcher, this.metrics, (c) => {
         this.live.delete(c);
