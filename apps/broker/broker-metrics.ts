@@ -23,12 +23,16 @@ export class BrokerMetrics {
   heartbeatTimeouts = 0;
   nacks = 0;
   /** Gauges read at scrape time, set by the broker wiring. */
-  gauges: { subscriptions(): number; destinations(): number; offloadDepth(): number; ringBytes(): number; ringEvictions(): number } = {
+  gauges: { subscriptions(): number; destinations(): number; offloadDepth(): number; ringBytes(): number; ringEvictions(): number; bufferedBytes(): number; inputPaused(): number; inputPauses(): number; budgetEvictions(): number } = {
     subscriptions: () => 0,
     destinations: () => 0,
     offloadDepth: () => 0,
     ringBytes: () => 0,
     ringEvictions: () => 0,
+    bufferedBytes: () => 0,
+    inputPaused: () => 0,
+    inputPauses: () => 0,
+    budgetEvictions: () => 0,
   };
 
   constructor(registry = new Registry(), defaultMetrics = false) {
@@ -52,6 +56,10 @@ export class BrokerMetrics {
     scrapedGauge(registry, 'stompbox_destinations', 'Destinations with at least one local subscriber', () => m.gauges.destinations());
     scrapedGauge(registry, 'stompbox_offload_queue_depth', 'Messages handed to the offload and not yet confirmed', () => m.gauges.offloadDepth());
     scrapedGauge(registry, 'stompbox_recent_ring_bytes', 'Estimated bytes held by the recent rings of all rooms (RECENT_RING_MAX_BYTES bounds it)', () => m.gauges.ringBytes());
+    scrapedGauge(registry, 'stompbox_buffered_bytes', 'Bytes all connections buffer together: output not yet read, input not yet handled (BUFFER_BUDGET_BYTES bounds it)', () => m.gauges.bufferedBytes());
+    scrapedGauge(registry, 'stompbox_input_paused', '1 while reading from every connection is paused because the buffer budget is exceeded', () => m.gauges.inputPaused());
+    mirror(registry, 'stompbox_input_pauses_total', 'Times reading was paused because the buffer budget was exceeded', () => m.gauges.inputPauses());
+    mirror(registry, 'stompbox_buffer_budget_evictions_total', 'Connections closed because the buffer budget did not drain in time', () => m.gauges.budgetEvictions());
     mirror(registry, 'stompbox_recent_ring_evictions_total', 'Rooms dropped from the recent ring to stay within its room or byte bound', () => m.gauges.ringEvictions());
   }
 

@@ -80,12 +80,18 @@ export async function startBroker(opts: BrokerOptions = {}): Promise<BrokerHandl
     onHookError: (destination, err) => logger.warn({ err, destination }, 'last-unsubscribe hook failed; the destination may stay bound'),
   });
   const auth = opts.auth ?? developmentAuthenticator;
+  // Assigned below; the gauges read it only at scrape time.
+  let endpoint: WsEndpoint | undefined;
   metrics.gauges = {
     subscriptions: () => hub.subscriptions,
     destinations: () => hub.destinations,
     offloadDepth: () => offload.depth(),
     ringBytes: () => ring.bytes,
     ringEvictions: () => ring.evictions,
+    bufferedBytes: () => endpoint?.budget.bytes ?? 0,
+    inputPaused: () => (endpoint?.budget.paused ? 1 : 0),
+    inputPauses: () => endpoint?.budget.pauses ?? 0,
+    budgetEvictions: () => endpoint?.budget.evictions ?? 0,
   };
 
   const ctx: SessionContext = {
@@ -132,7 +138,7 @@ export async function startBroker(opts: BrokerOptions = {}): Promise<BrokerHandl
   }
   const loopbackOnly = auth.mode === 'development' && !config.ALLOW_REMOTE_WITHOUT_AUTH;
   const origins = { allowedOrigins: new Set(config.ALLOWED_ORIGINS), loopbackHostOnly: loopbackOnly };
-  const endpoint = new WsEndpoint(
+  endpoint = new WsEndpoint(
     {
       path: config.WS_PATH,
       maxConnections,
@@ -144,6 +150,7 @@ export async function startBroker(opts: BrokerOptions = {}): Promise<BrokerHandl
       loopbackOnly,
       origins,
       transport,
+      budget: { maxBytes: config.BUFFER_BUDGET_BYTES, checkMs: 100, stallMs: config.BUFFER_BUDGET_STALL_MS },
     },
     ctx,
     metrics,

@@ -59,6 +59,10 @@ export const configSchema = z.object({
   MAX_HELD_BYTES_PER_CONNECTION: int(32 * 1024 * 1024, 1024),
   /** Bytes of the frames buffered in one connection's open transactions. */
   MAX_TRANSACTION_BYTES_PER_CONNECTION: int(16 * 1024 * 1024, 1024),
+  /** What all connections may buffer together (output unread, input unhandled); over it reading pauses. 0: no budget. */
+  BUFFER_BUDGET_BYTES: int(1024 * 1024 * 1024, 0),
+  /** How long the budget may stay exceeded before the connection holding the most unread output is closed. */
+  BUFFER_BUDGET_STALL_MS: int(5_000, 0),
   /** A frame begun must be complete within this time (0: no limit). */
   FRAME_TIMEOUT_MS: int(60_000, 0),
   /** Frames of one connection handled per event-loop turn before other connections are served. */

@@ -13,6 +13,7 @@ import { StompProtocolError } from '../../shared/stomp/errors';
 import type { StompVersion } from '../../shared/stomp/frame';
 import type { BrokerMetrics } from '../broker-metrics';
 import { Session, type Handshake, type SessionContext, type SessionIO } from '../session/session';
+import type { BudgetMember } from './buffer-budget';
 import type { OutputBatcher } from './output-batcher';
 import { OPCODE_BINARY, OPCODE_TEXT, wsHeaderLength, writeWsHeader } from './ws-frame';
 
@@ -33,8 +34,9 @@ export interface TransportLimits {
 
 const SESSION_HOLD = 1;
 const SLICE_HOLD = 2;
+const BUDGET_HOLD = 4;
 
-export class Connection implements SessionIO {
+export class Connection implements SessionIO, BudgetMember {
   readonly session: Session;
   private readonly parser: StompParser;
   private readonly socket: Socket;
@@ -229,6 +231,8 @@ export class Connection implements SessionIO {
     if (hb.sendMs > 0) this.sendTimer = setInterval(() => this.session.heartbeat(), hb.sendMs);
     if (hb.recvMs > 0) {
       this.recvTimer = setInterval(() => {
+        // While the broker itself does not read this socket, the peer's heart-beats wait unread.
+        if (this.inputHolds !== 0) this.lastSeen = Date.now();
         if (Date.now() - this.lastSeen > 2 * hb.recvMs) {
           this.metrics.heartbeatTimeouts++;
           this.session.fail(new StompProtocolError('heartbeat-timeout', `nothing received for more than ${2 * hb.recvMs} ms (twice the agreed heart-beat)`));
@@ -245,7 +249,35 @@ export class Connection implements SessionIO {
     this.releaseInput(SESSION_HOLD);
   }
 
-  /** Reads pause while anyone holds them (a waiting handler, a message being sliced). */
+  // ---------------------------------------------------------------- BudgetMember
+
+  bufferedBytes(): number {
+    let unread = 0;
+    for (const c of this.unread) unread += c.length;
+    return this.queuedBytes + this.ws.bufferedAmount + this.parser.bufferedBytes + unread - this.unreadOffset;
+  }
+
+  outputBytes(): number {
+    return this.queuedBytes + this.ws.bufferedAmount;
+  }
+
+  holdInputForBudget(): void {
+    this.holdInput(BUDGET_HOLD);
+  }
+
+  releaseInputForBudget(): void {
+    this.releaseInput(BUDGET_HOLD);
+  }
+
+  failSlow(reason: string): void {
+    this.metrics.slowConsumerDisconnects++;
+    this.dropQueued();
+    this.bypassLimit = true;
+    this.session.fail(new StompProtocolError('slow-consumer', reason));
+    this.bypassLimit = false;
+  }
+
+  /** Reads pause while anyone holds them (a waiting handler, a message being sliced, the budget). */
   private holdInput(who: number): void {
     if (this.inputHolds === 0) this.ws.pause();
     this.inputHolds |= who;

@@ -11,6 +11,7 @@ import { isLoopback } from '../loopback';
 import { refusalFor, type OriginRules } from '../request-origin';
 import type { SessionContext } from '../session/session';
 import { Connection, type TransportLimits } from './connection';
+import { BufferBudget, type BufferBudgetOptions } from './buffer-budget';
 import { OutputBatcher } from './output-batcher';
 import { chooseSubprotocol } from './subprotocol';
 
@@ -25,6 +26,8 @@ export interface WsEndpointOptions {
   /** Origin and Host rules (a web page on another site must not use the broker through a browser). */
   origins: OriginRules;
   transport: TransportLimits;
+  /** What all connections may buffer together (0: no process-wide budget). */
+  budget: BufferBudgetOptions;
 }
 
 const STATUS_TEXT: Record<number, string> = { 403: 'Forbidden', 404: 'Not Found', 503: 'Service Unavailable' };
@@ -34,12 +37,14 @@ export class WsEndpoint {
   private readonly batcher = new OutputBatcher();
   private readonly live = new Set<Connection>();
   private accepting = true;
+  readonly budget: BufferBudget;
 
   constructor(
     private readonly opts: WsEndpointOptions,
     private readonly sessions: SessionContext,
     private readonly metrics: BrokerMetrics,
   ) {
+    this.budget = new BufferBudget(opts.budget);
     this.wss = new WebSocketServer({
       noServer: true,
       perMessageDeflate: opts.compression,
@@ -74,9 +79,11 @@ export class WsEndpoint {
     this.wss.handleUpgrade(req, socket, head, (ws) => {
       const conn = new Connection(ws, this.sessions, { remoteAddress: remote, subprotocol: ws.protocol || null, userAgent: req.headers['user-agent'] }, o.transport, this.batcher, this.metrics, (c) => {
         this.live.delete(c);
+        this.budget.delete(c);
         this.metrics.openConnections = this.live.size;
       });
       this.live.add(conn);
+      this.budget.add(conn);
       this.metrics.connectionsOpened++;
       this.metrics.openConnections = this.live.size;
     });
@@ -91,6 +98,7 @@ export class WsEndpoint {
     for (const c of this.live) c.goAway();
     while (this.live.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
     for (const c of this.live) c.session.handleClose();
+    this.budget.stop();
     this.wss.close();
   }
 

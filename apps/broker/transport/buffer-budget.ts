@@ -1,0 +1,87 @@
+/**
+ * One byte budget for what all connections buffer together: output waiting for slow
+ * readers, input read but not yet handled, half-received frames. Each connection has its
+ * own bound, but thousands of connections each under theirs can still add up; over the
+ * process-wide budget the broker stops reading from every connection (as RabbitMQ's memory
+ * alarm blocks publishers) until what is buffered drains below a low-water mark. If it does
+ * not drain within `stallMs` (readers that never read), the connection holding the most
+ * output is closed as a slow consumer, one per check, until it does.
+ */
+
+/** What the budget needs from a connection. */
+export interface BudgetMember {
+  /** Bytes this connection buffers now (output queued and in the socket, input unhandled). */
+  bufferedBytes(): number;
+  /** Output bytes waiting for this peer to read. */
+  outputBytes(): number;
+  holdInputForBudget(): void;
+  releaseInputForBudget(): void;
+  /** Close as a slow consumer (the budget could not drain). */
+  failSlow(reason: string): void;
+}
+
+export interface BufferBudgetOptions {
+  maxBytes: number;
+  /** How often the connections are summed. */
+  checkMs: number;
+  /** How long the budget may stay exceeded before the largest holder is closed. */
+  stallMs: number;
+}
+
+export class BufferBudget {
+  private readonly members = new Set<BudgetMember>();
+  private timer: NodeJS.Timeout | null = null;
+  private overSince = 0;
+  /** Bytes buffered at the last check (a metric). */
+  bytes = 0;
+  paused = false;
+  /** Times reading was paused for the budget (a metric). */
+  pauses = 0;
+  /** Connections closed because the budget did not drain (a metric). */
+  evictions = 0;
+
+  constructor(private readonly opts: BufferBudgetOptions) {}
+
+  add(m: BudgetMember): void {
+    this.members.add(m);
+    if (this.paused) m.holdInputForBudget();
+    if (!this.timer && this.opts.maxBytes > 0) {
+      this.timer = setInterval(() => this.check(), this.opts.checkMs);
+      this.timer.unref();
+    }
+  }
+
+  delete(m: BudgetMember): void {
+    this.members.delete(m);
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+  }
+
+  /** Sum the connections and pause, resume or evict (called on a timer; public for tests). */
+  check(now = Date.now()): void {
+    let total = 0;
+    for (const m of this.members) total += m.bufferedBytes();
+    this.bytes = total;
+    const max = this.opts.maxBytes;
+    if (!this.paused && total > max) {
+      this.paused = true;
+      this.pauses++;
+      this.overSince = now;
+      for (const m of this.members) m.holdInputForBudget();
+    } else if (this.paused && total <= max * 0.8) {
+      this.paused = false;
+      for (const m of this.members) m.releaseInputForBudget();
+    } else if (this.paused && total > max && now - this.overSince >= this.opts.stallMs) {
+      let worst: BudgetMember | null = null;
+      for (const m of this.members) if (!worst || m.outputBytes() > worst.outputBytes()) worst = m;
+      if (worst && worst.outputBytes() > 0) {
+        this.evictions++;
+        this.members.delete(worst);
+        worst.failSlow(`the broker's buffers stayed above their budget of ${max} bytes for ${this.opts.stallMs} ms and this connection held the most unread output`);
+      }
+    }
+  }
+}
