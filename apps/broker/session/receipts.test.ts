@@ -1,14 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import { deferred } from '../../shared/testing/deferred';
 import { ReceiptQueue } from './receipts';
 
 const tick = () => new Promise((r) => setTimeout(r, 0));
 
-function deferred() {
-  let resolve!: () => void;
-  let reject!: (e: unknown) => void;
-  const promise = new Promise<void>((res, rej) => ((resolve = res), (reject = rej)));
-  return { promise, resolve, reject };
-}
 
 describe('ReceiptQueue', () => {
   it('writes receipts in frame order whatever order their confirms come in', async () => {

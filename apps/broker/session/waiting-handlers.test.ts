@@ -4,6 +4,7 @@
  * the queue is bounded.
  */
 import { describe, expect, it } from 'vitest';
+import { deferred } from '../../shared/testing/deferred';
 import { StompProtocolError } from '../../shared/stomp/errors';
 import type { Headers } from '../../shared/stomp/frame';
 import type { AccessPolicy } from '../hub/access-policy';
@@ -14,13 +15,6 @@ import { f, testContext } from '../testing/session-harness';
 const CONNECT = f('CONNECT', { 'accept-version': '1.2', host: 'x', login: 'alice' });
 const tick = () => new Promise((r) => setTimeout(r, 0));
 
-/** A promise with its resolve/reject outside, to decide when a lookup answers. */
-function deferred() {
-  let resolve!: () => void;
-  let reject!: (e: unknown) => void;
-  const promise = new Promise<void>((res, rej) => ((resolve = res), (reject = rej)));
-  return { promise, resolve, reject };
-}
 
 const receipts = (frames: { command: string; headers: Record<string, string> }[]) =>
   frames.filter((x) => x.command === 'RECEIPT').map((x) => x.headers['receipt-id']);
