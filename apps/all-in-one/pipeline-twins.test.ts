@@ -132,6 +132,21 @@ describe('pipeline on embedded twins', () => {
     expect(res.json()).toEqual({ total: 1, letters: [{ stage: 'store', reason: letter.reason, messageIds: [bad.id], bytes: letter.body.length }] });
   });
 
+  it('holds a dead letter the full in-memory list refuses: the older letter stays, the refusal is counted, the entry stays unacknowledged', async () => {
+    const { p, store, registry } = await pipeline({ EMBEDDED_DEAD_LETTERS_MAX: '1' });
+    const make = messageFactory('deadfull', 3);
+    const first = make({ headers: { 'x-poison': '1' } });
+    await p.offload.publish(first);
+    await waitFor(() => p.deadLetters!.list().length === 1, 5_000, 'the first dead letter');
+    const [good, second] = [make(), make({ headers: { 'x-poison': '2' } })];
+    await Promise.all([p.offload.publish(good), p.offload.publish(second)]);
+    await waitFor(async () => (await metric(registry, 'stompbox_dead_letters_refused_total', { sink: 'memory' })) >= 2, 5_000, 'refusals counted');
+    expect(p.deadLetters!.list().map((l) => l.messageIds)).toEqual([[first.id]]);
+    expect(store.rows.has(good.id)).toBe(true);
+    expect(await metric(registry, 'stompbox_dead_letters_held')).toBe(1);
+    expect(await p.consumer.backlog()).toBe(1); // held, not acknowledged
+  });
+
   it('a row that makes the store throw (not an outage) is isolated and dead-lettered; the rest is stored', async () => {
     const { p, store } = await pipeline();
     const make = messageFactory('explode', 3);

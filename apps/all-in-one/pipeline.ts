@@ -70,7 +70,7 @@ export async function startPipeline(deps: PipelineDeps): Promise<Pipeline> {
     source = link.source;
     deadSink = link.deadLetters;
   } else {
-    memoryQueue = new MemoryPackQueue(c.EMBEDDED_QUEUE_MAX, c.CONSUMER_PREFETCH, registry);
+    memoryQueue = new MemoryPackQueue(c.EMBEDDED_QUEUE_MAX, c.CONSUMER_PREFETCH, registry, c.EMBEDDED_QUEUE_MAX_BYTES);
     offload = new PackingOffload(memoryQueue.transport, packingFrom(c), log, registry);
     source = memoryQueue.source;
     deadSink = memoryDead = new MemoryDeadLetters(c.EMBEDDED_DEAD_LETTERS_MAX, registry);

@@ -20,6 +20,8 @@ import { sleep } from '../shared/sleep';
 
 export interface BridgeOptions {
   maxStreamEntries: number;
+  /** Byte bound of a stream held in this process's memory (the in-process twin). */
+  maxStreamBytes: number;
   /** Packs appended per round trip, at most. */
   batchPacks: number;
 }
@@ -88,6 +90,12 @@ export class Bridge {
     }
   }
 
+  /** An in-process stream past `share` of its byte bound (a Redis stream reports no bytes). */
+  private overBytes(share: number): boolean {
+    const bytes = this.stream.heldBytes;
+    return bytes !== undefined && bytes >= this.opts.maxStreamBytes * share;
+  }
+
   private async loop(): Promise<void> {
     let failures = 0;
     while (this.held.length > 0 && !this.stopped) {
@@ -95,7 +103,7 @@ export class Bridge {
         if (this.paused) {
           const len = await this.stream.length();
           this.m.streamLength.set(len);
-          if (len >= this.opts.maxStreamEntries * 0.8) {
+          if (len >= this.opts.maxStreamEntries * 0.8 || this.overBytes(0.8)) {
             await sleep(50);
             continue;
           }
@@ -116,7 +124,7 @@ export class Bridge {
           for (const h of good) h.d.ack();
           this.m.packsIn.inc({ result: 'streamed' }, good.length);
           this.m.streamLength.set(len);
-          if (len >= this.opts.maxStreamEntries) {
+          if (len >= this.opts.maxStreamEntries || this.overBytes(1)) {
             this.paused = true;
             this.m.backpressure.set(1);
             this.logger.warn({ len, bound: this.opts.maxStreamEntries }, 'stream past its bound; holding packs in the queue');

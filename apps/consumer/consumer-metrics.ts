@@ -19,6 +19,13 @@ export function consumerMetrics(registry: Registry) {
     batchRows: histogram(registry, 'stompbox_consumer_batch_rows', 'Rows per batch insert', [1, 10, 50, 100, 250, 500, 1000, 2000, 5000]),
     lagSeconds: histogram(registry, 'stompbox_consumer_lag_seconds', 'SEND accepted by the broker to row inserted', [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60]),
     claimed: counter(registry, 'stompbox_consumer_claimed_entries_total', 'Stream entries reclaimed from writers that stopped (XAUTOCLAIM)'),
+    firstUsePairs: counter(
+      registry,
+      'stompbox_first_use_pairs_total',
+      'First-use (room, sender) pairs by outcome: added, existing (already a member), rate_limited (past FIRST_USE_ROOMS_PER_SENDER_PER_MINUTE), dropped (queue full or shutdown), failed (database error), invalid; the messages are stored in every case',
+      ['outcome'],
+    ),
+    firstUseQueued: gauge(registry, 'stompbox_first_use_queue_pairs', 'First-use pairs waiting to be created (at most FIRST_USE_QUEUE_MAX)'),
   };
 }
 

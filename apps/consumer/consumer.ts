@@ -15,15 +15,18 @@ import type { Registry } from 'prom-client';
 import { closeOnce } from '../shared/close-once';
 import type { Store } from '../shared/store/store';
 import type { DeadLetterSink, PackSource } from '../shared/queue/pack-source';
+import { HoldingDeadLetters } from '../shared/queue/holding-dead-letters';
 import { Bridge } from './bridge';
 import { consumerMetrics } from './consumer-metrics';
 import type { PackStream } from './stream/pack-stream';
 import type { RecentCache } from '../shared/history/recent-cache';
 import { StreamWriter } from './writer';
-import { FirstUseDirectory } from './first-use';
+import { FirstUseDirectory, type FirstUseOptions } from './first-use';
 
 export interface ConsumerOptions {
   maxStreamEntries: number;
+  /** Byte bound of the in-process stream twin (a Redis stream is bounded by entries). */
+  maxStreamBytes: number;
   bridgeBatchPacks: number;
   writerBatchPacks: number;
   writerConcurrency: number;
@@ -33,8 +36,8 @@ export interface ConsumerOptions {
   drainTimeoutMs: number;
   /** Prefix of this process's writer names in the consumer group (default host-pid). */
   writerNamePrefix?: string;
-  /** Development mode: create rooms and users on first use, sender as member (first-use.ts). */
-  createOnFirstUse?: boolean;
+  /** Development mode: create rooms and users on first use, sender as member, within these bounds (first-use.ts); absent = off. */
+  firstUse?: FirstUseOptions;
 }
 
 export interface ConsumerParts {
@@ -67,14 +70,17 @@ export async function startConsumer(parts: ConsumerParts, opts: ConsumerOptions,
     // Redis away at start: the writers create the group on their first NOGROUP answer.
     logger.warn({ err: (err as Error).message, stream: parts.stream.kind }, 'stream not reachable at start; retrying in the background');
   }
-  const bridge = new Bridge(parts.source, parts.stream, parts.cache, parts.deadLetters, {
+  // A full dead-letter queue refuses new letters; bridge and writers then hold their packs.
+  const deadLetters = new HoldingDeadLetters(parts.deadLetters, logger, registry);
+  const bridge = new Bridge(parts.source, parts.stream, parts.cache, deadLetters, {
     maxStreamEntries: opts.maxStreamEntries,
+    maxStreamBytes: opts.maxStreamBytes,
     batchPacks: opts.bridgeBatchPacks,
   }, logger, m);
   const prefix = opts.writerNamePrefix ?? `${hostname()}-${process.pid}`;
-  const firstUse = opts.createOnFirstUse ? new FirstUseDirectory(parts.store, logger) : null;
+  const firstUse = opts.firstUse ? new FirstUseDirectory(parts.store, opts.firstUse, logger, m) : null;
   const writers = Array.from({ length: opts.writerConcurrency }, (_, i) =>
-    new StreamWriter(`${prefix}-${i}`, parts.stream, parts.store, parts.deadLetters, {
+    new StreamWriter(`${prefix}-${i}`, parts.stream, parts.store, deadLetters, {
       batchPacks: opts.writerBatchPacks,
       blockMs: opts.writerBlockMs,
       claimIdleMs: opts.claimIdleMs,
@@ -95,12 +101,14 @@ export async function startConsumer(parts: ConsumerParts, opts: ConsumerOptions,
     backlog: () => parts.stream.length(),
     close: closeOnce(async () => {
       const deadline = Date.now() + opts.drainTimeoutMs;
+      deadLetters.giveUpAt(deadline);
       await bridge.stop(deadline);
       await Promise.all(writers.map((w) => w.stop(deadline)));
+      await firstUse?.close(deadline);
       const left = await parts.stream.length().catch(() => -1);
       if (left > 0) logger.warn({ entries: left, stream: parts.stream.kind }, 'consumer stopped with stream entries not yet written');
       await parts.source.close();
-      await parts.deadLetters.close();
+      await deadLetters.close();
       await parts.cache?.close();
       await parts.stream.close();
       logger.info('consumer stopped');

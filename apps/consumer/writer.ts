@@ -8,10 +8,14 @@
  * Failures: the database unreachable → the same batch is retried with backoff (up to 5 s
  * apart) and nothing is acknowledged, so the stream grows and the bridge's bound pushes back
  * to RabbitMQ. Rows the database refuses for their content (MessageStore returns them in
- * `rejected`) → dead letter (stage "store") with the database's reason, then acknowledged.
+ * `rejected`) → dead letter (stage "store") with the database's reason, then acknowledged;
+ * while the dead-letter sink is full the entries stay unacknowledged (the sink's put waits).
  * A batch failing repeatedly with any other error (a bug or a row the store could not even
  * encode) is retried row by row and the failing rows dead-lettered, so one bad row cannot
  * stall the stream.
+ *
+ * First-use creation (development mode) is handed the stored messages and runs on its own
+ * loop (first-use.ts): the writer never waits for rooms to be created.
  *
  * Metrics: rows by outcome (inserted / duplicate / rejected) and the time of each insert are
  * counted once, by the store wrapper (shared/store/store-metrics.ts), which sees every
@@ -19,7 +23,7 @@
  * skipped non-room messages, retries, claims and dead letters.
  */
 import type { Logger } from 'pino';
-import { StoreUnavailableError, type MessageStore } from '../shared/store/message-store';
+import { StoreUnavailableError, type InsertResult, type MessageStore, type RejectedRow } from '../shared/store/message-store';
 import type { OutboundMessage } from '../shared/message';
 import { decodePack, encodePack } from '../shared/queue/pack-codec';
 import type { DeadLetterSink } from '../shared/queue/pack-source';
@@ -127,16 +131,11 @@ export class StreamWriter {
     }
     if (msgs.length === 0) return true;
     let failures = 0;
+    let res: InsertResult;
     for (;;) {
       try {
-        const res = await this.store.insertBatch(msgs);
-        this.m.batchRows.observe(msgs.length);
-        const now = Date.now();
-        for (const m of msgs) this.m.lagSeconds.observe(Math.max(0, now - m.sentAt) / 1000);
-        if (res.rejected.length > 0) await this.deadLetterRejected(msgs, res.rejected);
-        if (this.firstUse) await this.firstUse.note(msgs);
-        if (failures > 0) this.logger.info({ writer: this.name, failures }, 'database writes resumed');
-        return true;
+        res = await this.store.insertBatch(msgs);
+        break;
       } catch (err) {
         failures++;
         this.m.storeErrors.inc();
@@ -153,28 +152,39 @@ export class StreamWriter {
         await sleep(delay);
       }
     }
+    this.m.batchRows.observe(msgs.length);
+    const now = Date.now();
+    for (const m of msgs) this.m.lagSeconds.observe(Math.max(0, now - m.sentAt) / 1000);
+    if (failures > 0) this.logger.info({ writer: this.name, failures }, 'database writes resumed');
+    // Outside the insert retry: a dead-letter sink that cannot take them (full) holds these
+    // entries un-acked; the rows themselves are stored.
+    if (res.rejected.length > 0) await this.deadLetterRejected(msgs, res.rejected);
+    this.firstUse?.note(msgs); // queued for its own loop: room creation never delays the next batch
+    return true;
   }
 
   /** Insert rows singly; a row that fails other than by an outage is dead-lettered. */
   private async writeOneByOne(msgs: OutboundMessage[]): Promise<boolean> {
     for (const m of msgs) {
-      for (let failures = 0; ; failures++) {
-        try {
-          const res = await this.store.insertBatch([m]);
-          if (res.rejected.length > 0) await this.deadLetterRejected([m], res.rejected);
-          break;
-        } catch (err) {
-          if (!(err instanceof StoreUnavailableError)) {
-            await this.deadLetterRejected([m], [{ id: m.id, reason: `store failed: ${(err as Error).message}` }]);
-            break;
-          }
-          const delay = backoffMs(failures, INSERT_RETRY);
-          if (Date.now() + delay > this.stopAt) return false;
-          await sleep(delay);
-        }
-      }
+      const rejected = await this.insertOne(m);
+      if (rejected === null) return false; // deadline passed while the database was down
+      if (rejected.length > 0) await this.deadLetterRejected([m], rejected);
     }
     return true;
+  }
+
+  /** One row: what the store refused (any failure but an outage counts), or null at the stop deadline. */
+  private async insertOne(m: OutboundMessage): Promise<RejectedRow[] | null> {
+    for (let failures = 0; ; failures++) {
+      try {
+        return (await this.store.insertBatch([m])).rejected;
+      } catch (err) {
+        if (!(err instanceof StoreUnavailableError)) return [{ id: m.id, reason: `store failed: ${(err as Error).message}` }];
+        const delay = backoffMs(failures, INSERT_RETRY);
+        if (Date.now() + delay > this.stopAt) return null;
+        await sleep(delay);
+      }
+    }
   }
 
   private async deadLetterRejected(msgs: OutboundMessage[], rejected: Array<{ id: string; reason: string; code?: string }>): Promise<void> {

@@ -113,6 +113,8 @@ export const configSchema = z.object({
   AMQP_DEAD_MAX_BYTES: int(256 * 1024 * 1024, 1024),
   /** In-process queue (no AMQP_URL): messages queued or un-acked, at most. */
   EMBEDDED_QUEUE_MAX: int(50_000, 1),
+  /** Bytes of packs the in-process queue holds (embedded default: it lives in this process's memory). */
+  EMBEDDED_QUEUE_MAX_BYTES: int(128 * 1024 * 1024, 1024),
   /** Consumer: packs un-acked from the queue at once. */
   CONSUMER_PREFETCH: int(64, 1),
   CONSUMER_HOST: z.string().default('0.0.0.0'),
@@ -122,6 +124,8 @@ export const configSchema = z.object({
   STREAM_GROUP: z.string().min(1).default('writers'),
   /** Stream entries (packs) not yet in the database, at most: past it the consumer stops taking from the queue. */
   STREAM_MAX_ENTRIES: int(5_000, 1),
+  /** Byte bound of the in-process stream twin (embedded default); Redis is bounded by entries and its maxmemory. */
+  STREAM_MAX_BYTES: int(128 * 1024 * 1024, 1024),
   /** Packs read per batch insert by one writer; writers per consumer process. */
   WRITER_BATCH_PACKS: int(20, 1),
   WRITER_CONCURRENCY: int(2, 1, 16),
@@ -129,6 +133,8 @@ export const configSchema = z.object({
   WRITER_CLAIM_IDLE_MS: int(15_000, 100),
   /** Recent-N cache per room (0 = off) and how long a quiet room's cache lives. */
   RECENT_CACHE_SIZE: int(100, 0, 10_000),
+  /** Byte bound of the in-process recent cache (embedded default); Redis is bounded by its own maxmemory and the TTL. */
+  RECENT_CACHE_MAX_BYTES: int(64 * 1024 * 1024, 1024),
   RECENT_CACHE_TTL_S: int(7 * 24 * 3600, 0),
   RECENT_CACHE_PREFIX: z.string().default('stompbox:recent:'),
   /** Embedded dead letters kept in memory (no AMQP_URL). */

@@ -1,7 +1,8 @@
 /**
  * In-process twin of the Redis Stream buffer (embedded default): same consumer-group semantics
  * (read once per group, pending until acked, claim after idle), kept in this process's memory.
- * Bounded by the bridge exactly like the Redis one (it stops taking packs past the bound).
+ * Bounded by the bridge like the Redis one (it stops taking packs past the bound), in entries
+ * and, since it lives in this process's memory, in bytes (`heldBytes`).
  */
 import type { PackStream, StreamEntry, StreamReader } from './pack-stream';
 
@@ -24,6 +25,7 @@ export class MemoryPackStream implements PackStream {
   private seq = 0;
   private waiters = new Set<() => void>();
   private closed = false;
+  heldBytes = 0;
 
   async init(): Promise<void> {}
 
@@ -36,6 +38,7 @@ export class MemoryPackStream implements PackStream {
       } else this.seq++;
       const id = `${this.lastMs}-${this.seq}`;
       this.entries.set(id, { id, body, owner: null, deliveredAt: 0 });
+      this.heldBytes += body.length;
       this.unread.push(id);
     }
     const ws = [...this.waiters];
@@ -100,7 +103,12 @@ export class MemoryPackStream implements PackStream {
   }
 
   async ack(ids: string[]): Promise<void> {
-    for (const id of ids) this.entries.delete(id);
+    for (const id of ids) {
+      const e = this.entries.get(id);
+      if (!e) continue;
+      this.heldBytes -= e.body.length;
+      this.entries.delete(id);
+    }
   }
 
   isReady(): boolean {

@@ -28,6 +28,12 @@ export interface PackStream {
   append(bodies: Buffer[]): Promise<number>;
   /** Entries not yet acknowledged (unread + read and pending): the backlog. */
   length(): Promise<number>;
+  /**
+   * Bytes of that backlog, for a stream held in this process's memory (the in-process twin),
+   * which the bridge then bounds in bytes as well; undefined for Redis (bounded by its own
+   * maxmemory, and by entries here).
+   */
+  readonly heldBytes?: number;
   openReader(consumer: string): StreamReader;
   /** Entries read by some consumer and not acknowledged for `minIdleMs`, now owned by `consumer` (XAUTOCLAIM). */
   claim(consumer: string, minIdleMs: number, count: number): Promise<StreamEntry[]>;

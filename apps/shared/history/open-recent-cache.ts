@@ -9,5 +9,5 @@ export function openRecentCache(c: Config): RecentCache | null {
   if (c.RECENT_CACHE_SIZE === 0) return null;
   return c.REDIS_URL
     ? new RedisRecentCache({ url: c.REDIS_URL, keyPrefix: c.RECENT_CACHE_PREFIX, size: c.RECENT_CACHE_SIZE, ttlSeconds: c.RECENT_CACHE_TTL_S })
-    : new MemoryRecentCache(c.RECENT_CACHE_SIZE, 100_000);
+    : new MemoryRecentCache(c.RECENT_CACHE_SIZE, 100_000, c.RECENT_CACHE_MAX_BYTES);
 }

@@ -10,6 +10,7 @@ import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { backoffMs } from '../backoff';
 import { counter, gauge } from '../metrics';
+import { TopologyMismatchError } from './amqp-topology';
 
 export interface ReconnectOptions {
   url: string;
@@ -111,7 +112,9 @@ export class ReconnectingAmqp {
       this.firstConnect.resolve();
     } catch (err) {
       this.mReconnects.inc({ role: this.opts.role, result: 'failed' });
-      this.logger.warn({ role: this.opts.role, err: (err as Error).message, attempt: this.attempt }, 'RabbitMQ connect failed');
+      // A queue declared with other arguments fails every attempt until an operator acts.
+      const level = err instanceof TopologyMismatchError ? 'error' : 'warn';
+      this.logger[level]({ role: this.opts.role, err: (err as Error).message, attempt: this.attempt }, 'RabbitMQ connect failed');
       if (c) {
         // Setup failed on an open connection: closing it triggers `lost`, which reschedules.
         if (this.conn === c) {

@@ -3,7 +3,10 @@
  * - `source`: consumes the persist queue with a prefetch window (at most `prefetch` packs
  *   un-acked: RabbitMQ keeps the rest, which is the backpressure when the stream is full);
  * - `deadLetters`: publishes what cannot be stored to the dead-letter exchange on a confirm
- *   channel, with headers `x-reason`, `x-stage`, `x-message-ids`.
+ *   channel, with headers `x-reason`, `x-stage`, `x-message-ids`. A lost connection is waited
+ *   out; a nack is the full dead-letter queue refusing the letter (`x-overflow:
+ *   reject-publish`, amqp-topology.ts): counted, and put() rejects with DeadLetterRefusedError
+ *   so the caller keeps its pack and tries again (holding-dead-letters.ts).
  * After a reconnect RabbitMQ redelivers every pack that was not acked; acks for deliveries of
  * a lost channel are ignored (the packs come again, the idempotent insert absorbs repeats).
  */
@@ -12,7 +15,8 @@ import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { ReconnectingAmqp } from './amqp-connection';
 import { declareTopology, type AmqpTopology } from './amqp-topology';
-import type { DeadLetter, DeadLetterSink, PackDelivery, PackSource } from './pack-source';
+import { DeadLetterRefusedError, type DeadLetter, type DeadLetterSink, type PackDelivery, type PackSource } from './pack-source';
+import { deadLettersRefused } from './dead-letter-metrics';
 import { sleep } from '../sleep';
 
 export interface AmqpConsumerOptions {
@@ -24,6 +28,8 @@ export interface AmqpConsumerOptions {
 
 /** Longest `x-message-ids` header written (ids of a large pack are cut, the body has them all). */
 const MAX_IDS_HEADER = 4_000;
+/** What amqplib's confirm callback receives for a basic.nack. */
+const NACKED = 'message nacked';
 
 export class AmqpConsumerLink {
   private ch: Channel | null = null;
@@ -33,12 +39,14 @@ export class AmqpConsumerLink {
   private readonly amqp: ReconnectingAmqp;
   private connectedWaiters: Array<() => void> = [];
   private closed = false;
+  private readonly mRefused;
 
   constructor(
     private readonly opts: AmqpConsumerOptions,
     private readonly logger: Logger,
     registry: Registry,
   ) {
+    this.mRefused = deadLettersRefused(registry);
     this.amqp = new ReconnectingAmqp({ url: opts.url, role: 'consumer' }, (c) => this.setup(c), () => this.down(), logger, registry);
   }
 
@@ -126,6 +134,7 @@ export class AmqpConsumerLink {
 
   private async putDeadLetter(letter: DeadLetter): Promise<void> {
     // Wait for a connection (dead letters are never dropped; the caller keeps its entry pending).
+    // A nack is RabbitMQ refusing it (the queue is full): the caller decides when to try again.
     for (;;) {
       if (this.closed) throw new Error('consumer link closed before the dead letter was recorded');
       const ch = this.confirm;
@@ -148,6 +157,10 @@ export class AmqpConsumerLink {
           });
           return;
         } catch (err) {
+          if ((err as Error).message === NACKED) {
+            this.mRefused.inc({ sink: 'amqp' });
+            throw new DeadLetterRefusedError(`RabbitMQ refused the dead letter: queue ${this.opts.topology.deadQueue} is full (x-overflow reject-publish)`);
+          }
           this.logger.warn({ err: (err as Error).message }, 'dead letter not confirmed; retrying');
         }
       }

@@ -10,8 +10,9 @@
  */
 import type { Registry } from 'prom-client';
 import type { PackTransport, SealedPack, TransportHooks } from './packing-offload';
-import type { DeadLetter, DeadLetterSink, PackDelivery, PackSource } from './pack-source';
-import { counter, gauge } from '../metrics';
+import { DeadLetterRefusedError, type DeadLetter, type DeadLetterSink, type PackDelivery, type PackSource } from './pack-source';
+import { deadLettersRefused } from './dead-letter-metrics';
+import { gauge } from '../metrics';
 
 interface Item {
   body: Buffer;
@@ -23,18 +24,23 @@ export class MemoryPackQueue {
   private readonly ready: Item[] = [];
   private readonly unacked = new Set<Item>();
   private messages = 0;
+  /** Bytes of the packs queued or un-acked: the queue lives in this process's memory. */
+  private bytes = 0;
   private hooks: TransportHooks | null = null;
   private onDelivery: ((d: PackDelivery) => void) | null = null;
   private delivering = false;
   private closed = false;
   private readonly mDepth;
+  private readonly mBytes;
 
   constructor(
     private readonly capacityMessages: number,
     private readonly prefetch: number,
     registry: Registry,
+    private readonly capacityBytes = Infinity,
   ) {
     this.mDepth = gauge(registry, 'stompbox_memory_queue_messages', 'Messages in the in-process queue (ready + un-acked)');
+    this.mBytes = gauge(registry, 'stompbox_memory_queue_bytes', 'Bytes of the packs in the in-process queue (EMBEDDED_QUEUE_MAX_BYTES bounds it)');
   }
 
   /** Messages queued or un-acked. */
@@ -48,11 +54,13 @@ export class MemoryPackQueue {
     start: async (hooks) => {
       this.hooks = hooks;
     },
-    canSend: () => !this.closed && this.messages < this.capacityMessages,
+    canSend: () => !this.closed && this.messages < this.capacityMessages && this.bytes < this.capacityBytes,
     send: (pack: SealedPack, settle) => {
       this.ready.push({ body: pack.body, count: pack.count, redelivered: false });
       this.messages += pack.count;
+      this.bytes += pack.body.length;
       this.mDepth.set(this.messages);
+      this.mBytes.set(this.bytes);
       settle();
       this.scheduleDeliver();
     },
@@ -102,7 +110,9 @@ export class MemoryPackQueue {
         ack: () => {
           if (!this.unacked.delete(item)) return;
           this.messages -= item.count;
+          this.bytes -= item.body.length;
           this.mDepth.set(this.messages);
+          this.mBytes.set(this.bytes);
           this.scheduleDeliver();
           this.hooks?.writable();
         },
@@ -111,25 +121,29 @@ export class MemoryPackQueue {
   }
 }
 
-/** Bounded in-memory dead letters (oldest dropped past `max`, counted). */
+/**
+ * Bounded in-memory dead letters, as RabbitMQ's dead-letter queue behaves (amqp-topology.ts,
+ * `x-overflow: reject-publish`): past `max` a new letter is refused (DeadLetterRefusedError,
+ * counted) and every letter already kept stays; the consumer holds the refused one and retries.
+ */
 export class MemoryDeadLetters implements DeadLetterSink {
   readonly kind = 'memory';
   private readonly letters: DeadLetter[] = [];
-  private readonly mDropped;
+  private readonly mRefused;
 
   constructor(
     private readonly max: number,
     registry: Registry,
   ) {
-    this.mDropped = counter(registry, 'stompbox_dead_letters_dropped_total', 'In-memory dead letters dropped past the bound');
+    this.mRefused = deadLettersRefused(registry);
   }
 
   async put(letter: DeadLetter): Promise<void> {
-    this.letters.push(letter);
-    if (this.letters.length > this.max) {
-      this.letters.shift();
-      this.mDropped.inc();
+    if (this.letters.length >= this.max) {
+      this.mRefused.inc({ sink: this.kind });
+      throw new DeadLetterRefusedError(`in-memory dead letters full (${this.max}, EMBEDDED_DEAD_LETTERS_MAX)`);
     }
+    this.letters.push(letter);
   }
 
   list(): readonly DeadLetter[] {

@@ -39,7 +39,20 @@ export interface DeadLetter {
 
 export interface DeadLetterSink {
   readonly kind: string;
-  /** Resolves once the dead letter is durably recorded (RabbitMQ: publisher confirm). */
+  /**
+   * Resolves once the dead letter is durably recorded (RabbitMQ: publisher confirm). Rejects
+   * with DeadLetterRefusedError when the sink is full: it refuses new letters rather than drop
+   * old ones, and the caller keeps what it holds (un-acked) and tries again later
+   * (holding-dead-letters.ts does that for the consumer).
+   */
   put(letter: DeadLetter): Promise<void>;
   close(): Promise<void>;
+}
+
+/** The dead-letter sink is full and refused a letter; nothing was recorded. */
+export class DeadLetterRefusedError extends Error {
+  constructor(detail: string) {
+    super(detail);
+    this.name = 'DeadLetterRefusedError';
+  }
 }

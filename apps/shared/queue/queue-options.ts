@@ -11,6 +11,7 @@ export function topologyFrom(c: Config): AmqpTopology {
     deadExchange: c.AMQP_DEAD_EXCHANGE,
     deadQueue: c.AMQP_DEAD_QUEUE,
     deliveryLimit: c.AMQP_DELIVERY_LIMIT,
+    pushEnabled: c.AMQP_PUSH_ENABLED,
     pushMaxLength: c.AMQP_PUSH_MAX_LENGTH,
     pushMaxBytes: c.AMQP_PUSH_MAX_BYTES,
     deadMaxLength: c.AMQP_DEAD_MAX_LENGTH,

@@ -1,4 +1,6 @@
 /** Messages between pglite-store.ts (main thread) and pglite-worker.ts. */
+import type { WireError } from './wire-errors';
+
 export interface WorkerInit {
   /** Directory for PGlite's files; undefined = in memory (tests). */
   dataDir?: string;
@@ -15,4 +17,4 @@ export type WorkerResponse =
   | { type: 'ready'; applied: string[] }
   | { type: 'failed'; error: { name: string; message: string } }
   | { type: 'result'; id: number; ok: true; value: unknown }
-  | { type: 'result'; id: number; ok: false; error: { name: string; message: string } };
+  | { type: 'result'; id: number; ok: false; error: WireError };

@@ -7,6 +7,7 @@ import { EventEmitter } from 'node:events';
 import type { Worker } from 'node:worker_threads';
 import { openPgliteStore, PgliteStore } from './pglite-store';
 import { StoreUnavailableError } from './message-store';
+import { InvalidArgumentError } from './validate';
 import { describeMessageStoreContract, expectClosed, freshRoom, makeMessages } from './message-store.contract';
 
 const dir = mkdtempSync(join(tmpdir(), 'stompbox-pglite-test-'));
@@ -42,6 +43,26 @@ describe('pglite store', () => {
     expect(store.appliedMigrations).toEqual([]);
     expect((await store.lastMessages(room, 100)).map((m) => m.id)).toEqual(msgs.map((m) => m.id));
   }, 60_000);
+
+  it('rebuilds the class of a store error that crossed the worker boundary', async () => {
+    // The proxy alone, over a stand-in worker that answers each call with the error kind given.
+    const kinds = ['invalid-argument', 'unavailable', 'other'] as const;
+    const worker = Object.assign(new EventEmitter(), {
+      postMessage(req: { id: number }) {
+        const kind = kinds[req.id - 1];
+        queueMicrotask(() => worker.emit('message', { type: 'result', id: req.id, ok: false, error: { kind, name: 'SomeError', message: `failed: ${kind}` } }));
+      },
+      terminate: async () => 0,
+    });
+    const s = new PgliteStore(worker as unknown as Worker, 10, () => {});
+    const [invalid, unavailable, other] = await Promise.all(kinds.map(() => s.countMessages().catch((e: Error) => e)));
+    expect(invalid).toBeInstanceOf(InvalidArgumentError);
+    expect((invalid as Error).message).toBe('failed: invalid-argument');
+    expect(unavailable).toBeInstanceOf(StoreUnavailableError);
+    expect(other).not.toBeInstanceOf(InvalidArgumentError);
+    expect(other).not.toBeInstanceOf(StoreUnavailableError);
+    expect((other as Error).name).toBe('SomeError');
+  });
 
   it('bounds the calls in flight, and fails pending calls when the worker dies', async () => {
     // The proxy alone, over a stand-in worker that never answers (no PGlite needed).

@@ -16,9 +16,10 @@ import { compiledEntry, RUNNING_FROM_SOURCE } from '../project-root';
 import { DEFAULT_MIGRATIONS_DIR } from './migrations';
 import { StoreUnavailableError, type InsertResult } from './message-store';
 import type { DevicePlatform, DeviceToken } from './device-token-store';
-import type { Member } from './room-directory';
+import type { Member, MemberPair } from './room-directory';
 import type { Store } from './store';
 import type { WorkerInit, WorkerRequest, WorkerResponse } from './pglite-protocol';
+import { fromWireError } from './wire-errors';
 
 export interface PgliteStoreOptions {
   /** Directory for PGlite's files; omit for an in-memory database (tests). */
@@ -156,11 +157,7 @@ export class PgliteStore implements Store {
     if (!p) return;
     this.pending.delete(msg.id);
     if (msg.ok) p.resolve(msg.value);
-    else {
-      const e = msg.error.name === 'StoreUnavailableError' ? new StoreUnavailableError(msg.error.message) : new Error(msg.error.message);
-      if (msg.error.name !== 'StoreUnavailableError') e.name = msg.error.name;
-      p.reject(e);
-    }
+    else p.reject(fromWireError(msg.error));
   }
 
   private fail(err: Error): void {
@@ -218,6 +215,9 @@ export class PgliteStore implements Store {
   }
   addMember(roomId: string, userId: string): Promise<boolean> {
     return this.call('addMember', [roomId, userId]);
+  }
+  addMembers(pairs: readonly MemberPair[]): Promise<number> {
+    return this.call('addMembers', [pairs]);
   }
   removeMember(roomId: string, userId: string): Promise<boolean> {
     return this.call('removeMember', [roomId, userId]);

@@ -14,6 +14,7 @@ import { pgliteRunner } from './sql-runners';
 import { PrismaMessageStore } from './prisma-store';
 import type { OutboundMessage } from '../message';
 import type { WorkerRequest, WorkerResponse, WorkerInit } from './pglite-protocol';
+import { toWireError } from './wire-errors';
 
 const port = parentPort!;
 const init = workerData as WorkerInit;
@@ -42,7 +43,7 @@ async function serve(store: PrismaMessageStore, req: WorkerRequest): Promise<voi
     port.postMessage({ type: 'result', id: req.id, ok: true, value } satisfies WorkerResponse);
     if (req.method === 'close') port.close();
   } catch (err) {
-    port.postMessage({ type: 'result', id: req.id, ok: false, error: errorInfo(err) } satisfies WorkerResponse);
+    port.postMessage({ type: 'result', id: req.id, ok: false, error: toWireError(err) } satisfies WorkerResponse);
   }
 }
 

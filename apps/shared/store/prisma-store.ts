@@ -12,7 +12,8 @@ import { describeDbError } from './db-errors';
 import { INSERT_SQL, insertParams, rowToMessage, toColumns } from './message-rows';
 import { INSERT_CHUNK_ROWS, MAX_QUERY_LIMIT, StoreUnavailableError, type InsertResult, type RejectedRow } from './message-store';
 import type { DevicePlatform, DeviceToken } from './device-token-store';
-import type { Member } from './room-directory';
+import type { Member, MemberPair } from './room-directory';
+import { ADD_MEMBERS_SQL, memberParams } from './member-rows';
 import type { Store } from './store';
 import { checkId, checkLimit, checkPlatform } from './validate';
 
@@ -146,6 +147,20 @@ export class PrismaMessageStore implements Store {
       ]),
     );
     return added.count > 0;
+  }
+
+  async addMembers(pairs: readonly MemberPair[]): Promise<number> {
+    this.open();
+    for (const p of pairs) {
+      checkId('roomId', p.roomId);
+      checkId('userId', p.userId);
+    }
+    let added = 0;
+    for (let i = 0; i < pairs.length; i += INSERT_CHUNK_ROWS) {
+      const chunk = pairs.slice(i, i + INSERT_CHUNK_ROWS);
+      added += await this.read(() => this.prisma.$executeRawUnsafe(ADD_MEMBERS_SQL, ...memberParams(chunk)));
+    }
+    return added;
   }
 
   async removeMember(roomId: string, userId: string): Promise<boolean> {

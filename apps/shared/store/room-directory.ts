@@ -5,6 +5,11 @@ export interface Member {
   joinedAt: Date;
 }
 
+export interface MemberPair {
+  roomId: string;
+  userId: string;
+}
+
 export interface RoomDirectory {
   /** Create the room and the user if missing (development mode). Idempotent. */
   ensureRoomAndUser(roomId: string, userId: string): Promise<void>;
@@ -13,6 +18,13 @@ export interface RoomDirectory {
   roomExists(roomId: string): Promise<boolean>;
   /** Add a member (room and user created if missing). Returns false when already a member. */
   addMember(roomId: string, userId: string): Promise<boolean>;
+  /**
+   * addMember for many pairs at once (first-use creation in bulk): rooms, users and memberships
+   * missing are created with multi-row `INSERT ... ON CONFLICT DO NOTHING`, one statement per
+   * chunk of up to INSERT_CHUNK_ROWS pairs; repeated pairs count once. Returns the memberships
+   * newly added. Any invalid id refuses the whole call (InvalidArgumentError) before the database.
+   */
+  addMembers(pairs: readonly MemberPair[]): Promise<number>;
   /** Returns false when the user was not a member. */
   removeMember(roomId: string, userId: string): Promise<boolean>;
   isMember(roomId: string, userId: string): Promise<boolean>;

@@ -11,9 +11,16 @@ export class InvalidArgumentError extends Error {
 
 /** Ids (room, user, message, token) are non-empty strings without NUL, bounded in length. */
 export function checkId(name: string, v: unknown, maxLength = 256): asserts v is string {
-  if (typeof v !== 'string' || v.length === 0) throw new InvalidArgumentError(`${name} must be a non-empty string`);
-  if (v.length > maxLength) throw new InvalidArgumentError(`${name} is longer than ${maxLength} characters`);
-  if (v.includes('\u0000')) throw new InvalidArgumentError(`${name} contains a NUL character`);
+  const problem = idProblem(name, v, maxLength);
+  if (problem) throw new InvalidArgumentError(problem);
+}
+
+/** What checkId would refuse, or null: for callers that skip a bad id instead of failing. */
+export function idProblem(name: string, v: unknown, maxLength = 256): string | null {
+  if (typeof v !== 'string' || v.length === 0) return `${name} must be a non-empty string`;
+  if (v.length > maxLength) return `${name} is longer than ${maxLength} characters`;
+  if (v.includes('\u0000')) return `${name} contains a NUL character`;
+  return null;
 }
 
 /** Integer 0..MAX_QUERY_LIMIT (larger values are clamped). */

@@ -1,11 +1,14 @@
 /**
  * A Store test double for the pipeline's unit tests: rows in a Map, with switches to
- * make the "database" unavailable or refuse chosen rows. Only the message methods work; the
- * real stores (apps/shared/store) are exercised by the service tests.
+ * make the "database" unavailable or refuse chosen rows. The message methods and membership
+ * (what first-use creation needs, with a settable latency) work; the real stores
+ * (apps/shared/store) are exercised by the service tests.
  */
 import { StoreUnavailableError, type InsertResult } from '../store/message-store';
+import type { MemberPair } from '../store/room-directory';
 import type { Store } from '../store/store';
 import type { OutboundMessage } from '../message';
+import { sleep } from '../sleep';
 
 export class FakeStore implements Store {
   readonly kind = 'fake';
@@ -60,13 +63,48 @@ export class FakeStore implements Store {
   private unsupported(): never {
     throw new Error('FakeStore: not supported');
   }
+
+  /** Rooms, users and `room\u0000user` memberships created so far. */
+  readonly rooms = new Set<string>();
+  readonly users = new Set<string>();
+  readonly members = new Set<string>();
+  /** Membership calls made (addMember or addMembers) and pairs offered to them. */
+  memberCalls = 0;
+  memberPairsOffered = 0;
+  /** What one membership call costs: a round trip, plus rows written (a database's work). */
+  memberLatency = { perCallMs: 0, perPairMs: 0 };
+
+  async addMember(roomId: string, userId: string): Promise<boolean> {
+    return (await this.addMembers([{ roomId, userId }])) === 1;
+  }
+  async addMembers(pairs: readonly MemberPair[]): Promise<number> {
+    this.memberCalls++;
+    this.memberPairsOffered += pairs.length;
+    const ms = this.memberLatency.perCallMs + this.memberLatency.perPairMs * pairs.length;
+    if (ms > 0) await sleep(ms);
+    if (this.unavailable) throw new StoreUnavailableError('connect ECONNREFUSED (fake)');
+    let added = 0;
+    for (const p of pairs) {
+      this.rooms.add(p.roomId);
+      this.users.add(p.userId);
+      const key = `${p.roomId}\u0000${p.userId}`;
+      if (!this.members.has(key)) {
+        this.members.add(key);
+        added++;
+      }
+    }
+    return added;
+  }
+  async isMember(roomId: string, userId: string): Promise<boolean> {
+    return this.members.has(`${roomId}\u0000${userId}`);
+  }
+  async roomExists(roomId: string): Promise<boolean> {
+    return this.rooms.has(roomId);
+  }
   async ensureRoomAndUser() { this.unsupported(); }
   async ensureUser() { this.unsupported(); }
   async ensureRoom() { this.unsupported(); }
-  async roomExists(): Promise<boolean> { this.unsupported(); }
-  async addMember(): Promise<boolean> { this.unsupported(); }
   async removeMember(): Promise<boolean> { this.unsupported(); }
-  async isMember(): Promise<boolean> { this.unsupported(); }
   async listMembers(): Promise<never[]> { this.unsupported(); }
   async upsertDeviceToken() { this.unsupported(); }
   async listDeviceTokens(): Promise<never[]> { this.unsupported(); }
