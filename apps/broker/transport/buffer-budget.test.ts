@@ -8,7 +8,6 @@ function member(output: number, input = 0) {
     held: false,
     failed: '' as string,
     bufferedBytes: () => m.output + m.input,
-    outputBytes: () => m.output,
     holdInputForBudget: () => void (m.held = true),
     releaseInputForBudget: () => void (m.held = false),
     failSlow: (reason: string) => void (m.failed = reason),
@@ -43,7 +42,7 @@ describe('process-wide buffer budget', () => {
     b.stop();
   });
 
-  it('closes the connection holding the most unread output when the budget does not drain', () => {
+  it('closes the connection holding the most bytes when the budget does not drain', () => {
     const b = new BufferBudget({ maxBytes: 1000, checkMs: 1_000_000, stallMs: 500 });
     const reader = member(300);
     const stuck = member(900);

@@ -4,16 +4,15 @@
  * own bound, but thousands of connections each under theirs can still add up; over the
  * process-wide budget the broker stops reading from every connection (as RabbitMQ's memory
  * alarm blocks publishers) until what is buffered drains below a low-water mark. If it does
- * not drain within `stallMs` (readers that never read), the connection holding the most
- * output is closed as a slow consumer, one per check, until it does.
+ * not drain within `stallMs` (readers that never read, half-sent frames that cannot finish
+ * while reading is paused), the connection holding the most bytes is closed, one per check,
+ * until it does.
  */
 
 /** What the budget needs from a connection. */
 export interface BudgetMember {
   /** Bytes this connection buffers now (output queued and in the socket, input unhandled). */
   bufferedBytes(): number;
-  /** Output bytes waiting for this peer to read. */
-  outputBytes(): number;
   holdInputForBudget(): void;
   releaseInputForBudget(): void;
   /** Close as a slow consumer (the budget could not drain). */
@@ -76,11 +75,15 @@ export class BufferBudget {
       for (const m of this.members) m.releaseInputForBudget();
     } else if (this.paused && total > max && now - this.overSince >= this.opts.stallMs) {
       let worst: BudgetMember | null = null;
-      for (const m of this.members) if (!worst || m.outputBytes() > worst.outputBytes()) worst = m;
-      if (worst && worst.outputBytes() > 0) {
+      let most = 0;
+      for (const m of this.members) {
+        const b = m.bufferedBytes();
+        if (b > most) [worst, most] = [m, b];
+      }
+      if (worst) {
         this.evictions++;
         this.members.delete(worst);
-        worst.failSlow(`the broker's buffers stayed above their budget of ${max} bytes for ${this.opts.stallMs} ms and this connection held the most unread output`);
+        worst.failSlow(`the broker's buffers stayed above their budget of ${max} bytes for ${this.opts.stallMs} ms and this connection held the most of them`);
       }
     }
   }

@@ -257,10 +257,6 @@ export class Connection implements SessionIO, BudgetMember {
     return this.queuedBytes + this.ws.bufferedAmount + this.parser.bufferedBytes + unread - this.unreadOffset;
   }
 
-  outputBytes(): number {
-    return this.queuedBytes + this.ws.bufferedAmount;
-  }
-
   holdInputForBudget(): void {
     this.holdInput(BUDGET_HOLD);
   }
