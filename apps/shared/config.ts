@@ -60,7 +60,7 @@ export const configSchema = z.object({
   /** Bytes of the frames buffered in one connection's open transactions. */
   MAX_TRANSACTION_BYTES_PER_CONNECTION: int(16 * 1024 * 1024, 1024),
   /** What all connections may buffer together (output unread, input unhandled); over it reading pauses. 0: no budget. */
-  BUFFER_BUDGET_BYTES: int(256 * 1024 * 1024, 0),
+  BUFFER_BUDGET_BYTES: int(64 * 1024 * 1024, 0),
   /** How long the budget may stay exceeded before the connection holding the most unread output is closed. */
   BUFFER_BUDGET_STALL_MS: int(5_000, 0),
   /** A frame begun must be complete within this time (0: no limit). */

@@ -113,7 +113,7 @@ export class StompParser {
 
   /** Bytes held for the unfinished frame. */
   get bufferedBytes(): number {
-    return this.frameBytes + (this.partialLine?.length ?? 0);
+    return this.frameBytes + this.bodyBytes + (this.partialLine?.length ?? 0);
   }
 
   push(chunk: Buffer): void {
