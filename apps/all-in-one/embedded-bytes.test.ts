@@ -20,6 +20,25 @@ afterEach(async () => {
   for (const p of open.splice(0)) await p.close();
 });
 
+/** Publish 16 KiB messages (the store is down) until the offload refuses; how many it refused. */
+async function floodUntilRefused(p: Pipeline, tag: string): Promise<number> {
+  const make = messageFactory(tag);
+  const body = Buffer.alloc(16 * 1024, 0x62);
+  let refused = 0;
+  for (let i = 0; i < 400 && refused === 0; i++) {
+    for (let j = 0; j < 10; j++) {
+      try {
+        p.offload.publish({ ...make(), body }).catch(() => {});
+      } catch (e) {
+        expect(e).toBeInstanceOf(OffloadFullError);
+        refused++;
+      }
+    }
+    await sleep(5);
+  }
+  return refused;
+}
+
 describe('embedded hops bounded in bytes', () => {
   it('the in-process stream stops at its byte bound, far below its entry bound', async () => {
     const registry = new Registry();
@@ -36,21 +55,7 @@ describe('embedded hops bounded in bytes', () => {
     });
     const p = await startPipeline({ config, logger: pino({ level: 'silent' }), registry, store });
     open.push(p);
-    const make = messageFactory('bytes');
-    const body = Buffer.alloc(16 * 1024, 0x62);
-    let refused = 0;
-    for (let i = 0; i < 400 && refused === 0; i++) {
-      for (let j = 0; j < 10; j++) {
-        try {
-          p.offload.publish({ ...make(), body }).catch(() => {});
-        } catch (e) {
-          expect(e).toBeInstanceOf(OffloadFullError);
-          refused++;
-        }
-      }
-      await sleep(5);
-    }
-    expect(refused).toBeGreaterThan(0);
+    expect(await floodUntilRefused(p, 'bytes')).toBeGreaterThan(0);
     const entries = await p.consumer.backlog();
     // Each entry is a pack of up to 4 × 16 KiB: the byte bound (256 KiB, plus one batch of
     // CONSUMER_PREFETCH packs) holds about 4 + 4 entries, not 10,000.
@@ -75,21 +80,7 @@ describe('embedded hops bounded in bytes', () => {
     });
     const p = await startPipeline({ config, logger: pino({ level: 'silent' }), registry, store });
     open.push(p);
-    const make = messageFactory('qbytes');
-    const body = Buffer.alloc(16 * 1024, 0x71);
-    let refused = 0;
-    for (let i = 0; i < 200 && refused === 0; i++) {
-      for (let j = 0; j < 10; j++) {
-        try {
-          p.offload.publish({ ...make(), body }).catch(() => {});
-        } catch (e) {
-          expect(e).toBeInstanceOf(OffloadFullError);
-          refused++;
-        }
-      }
-      await sleep(5);
-    }
-    expect(refused).toBeGreaterThan(0);
+    expect(await floodUntilRefused(p, 'qbytes')).toBeGreaterThan(0);
     const bytes = (await registry.getSingleMetric('stompbox_memory_queue_bytes')?.get())?.values[0]?.value ?? NaN;
     // At most one pack (4 × 16 KiB and headers) past the bound.
     expect(bytes).toBeLessThanOrEqual(512 * 1024 + 80 * 1024);
