@@ -4,12 +4,13 @@
  * later SUBSCRIBE replays it, and after SIGTERM and a restart on the same data directory
  * the history is still there.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { frame, rawConnect } from '../broker/testing/raw-client';
+import { startAllInOneProcess } from './testing/start-all-in-one';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'stompbox-aio-'));
 const children: ChildProcess[] = [];
@@ -18,29 +19,7 @@ afterAll(() => {
   rmSync(dataDir, { recursive: true, force: true });
 });
 
-async function start(): Promise<{ child: ChildProcess; url: string; http: string; exited: Promise<number | null> }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'apps/all-in-one/main.ts'], {
-    env: { ...process.env, PORT: '0', DATA_DIR: dataDir, LOG_LEVEL: 'info', AMQP_URL: '', REDIS_URL: '', DATABASE_URL: '' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  children.push(child);
-  const exited = new Promise<number | null>((r) => child.on('exit', r));
-  let out = '';
-  child.stderr!.on('data', (d) => (out += d));
-  const m = await new Promise<RegExpExecArray>((resolve, reject) => {
-    const t = setTimeout(() => reject(new Error(`not ready in 90 s: ${out.slice(-2000)}`)), 90_000);
-    child.stdout!.on('data', (d) => {
-      out += d;
-      const found = /"url":"(ws:[^"]+)","http":"(http:[^"]+)"/.exec(out);
-      if (found) {
-        clearTimeout(t);
-        resolve(found);
-      }
-    });
-    child.on('exit', (code) => reject(new Error(`exited ${code}: ${out.slice(-2000)}`)));
-  });
-  return { child, url: m[1], http: m[2], exited };
-}
+const start = () => startAllInOneProcess(dataDir, children);
 
 describe('npm start (embedded default)', () => {
   it('persists, replays history, serves the REST page, drains on SIGTERM and keeps history across a restart', async () => {
@@ -50,7 +29,7 @@ describe('npm start (embedded default)', () => {
     for (let i = 0; i < 20; i++) c.send(frame('SEND', { destination: '/topic/room.lobby', receipt: `r${i}` }, `hello ${i}`));
     await c.waitFor((f) => f.command === 'RECEIPT' && f.headers['receipt-id'] === 'r19', 20_000);
 
-    // the REST page reads the database: rows arrive asynchronously
+    // a RECEIPT means stored: the REST page (which reads the database) has them
     let page: { messages: { id: string; body: string; senderId: string }[] } = { messages: [] };
     await expect
       .poll(async () => {

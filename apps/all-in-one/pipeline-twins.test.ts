@@ -139,8 +139,11 @@ describe('pipeline on embedded twins', () => {
     await p.offload.publish(first);
     await waitFor(() => p.deadLetters!.list().length === 1, 5_000, 'the first dead letter');
     const [good, second] = [make(), make({ headers: { 'x-poison': '2' } })];
-    await Promise.all([p.offload.publish(good), p.offload.publish(second)]);
+    // Their pack is not confirmed while its dead letter is held: it is not durable yet.
+    let confirmed = false;
+    Promise.all([p.offload.publish(good), p.offload.publish(second)]).then(() => (confirmed = true), () => {});
     await waitFor(async () => (await metric(registry, 'stompbox_dead_letters_refused_total', { sink: 'memory' })) >= 2, 5_000, 'refusals counted');
+    expect(confirmed).toBe(false);
     expect(p.deadLetters!.list().map((l) => l.messageIds)).toEqual([[first.id]]);
     expect(store.rows.has(good.id)).toBe(true);
     expect(await metric(registry, 'stompbox_dead_letters_held')).toBe(1);
@@ -157,6 +160,20 @@ describe('pipeline on embedded twins', () => {
     await waitFor(() => store.rows.size === 10, 5_000, 'the good rows');
     expect(p.deadLetters!.list()[0].reason).toMatch(/cannot encode row/);
     expect(p.deadLetters!.list()[0].messageIds).toEqual([bad.id]);
+  });
+
+  it('confirms a message (so a RECEIPT is written) only once the store has committed it', async () => {
+    const { p, store } = await pipeline();
+    store.unavailable = true;
+    const m = messageFactory('durable')();
+    let confirmed = false;
+    const confirm = p.offload.publish(m).then(() => (confirmed = true));
+    await sleep(300);
+    expect(confirmed).toBe(false); // accepted by the in-process queue and stream, not stored
+    expect(store.rows.has(m.id)).toBe(false);
+    store.unavailable = false;
+    await confirm;
+    expect(store.rows.has(m.id)).toBe(true);
   });
 
   it('does not persist non-room messages but counts them', async () => {

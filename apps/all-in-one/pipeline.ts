@@ -57,20 +57,22 @@ export async function startPipeline(deps: PipelineDeps): Promise<Pipeline> {
   const ownStore = !deps.store;
   const store = deps.store ?? (await openStore(c, log, registry));
   const cache = openRecentCache(c);
-  const stream = openPackStream(c);
+  let memoryQueue: MemoryPackQueue | null = null;
+  // Without RabbitMQ the queue lives in this process: a pack is confirmed (and its RECEIPTs
+  // written) only once it is durable further on — in Redis, or committed to the database.
+  const stream = openPackStream(c, (pack) => memoryQueue?.stored(pack));
 
   let offload: PackingOffload;
   let source: PackSource;
   let deadSink: DeadLetterSink;
   let memoryDead: MemoryDeadLetters | null = null;
-  let memoryQueue: MemoryPackQueue | null = null;
   if (c.AMQP_URL) {
     offload = createAmqpOffload({ ...packingFrom(c), url: c.AMQP_URL, topology: topologyFrom(c), maxInflightPacks: c.OFFLOAD_MAX_INFLIGHT_PACKS }, log, registry);
     const link = new AmqpConsumerLink({ url: c.AMQP_URL, topology: topologyFrom(c), prefetch: c.CONSUMER_PREFETCH }, log, registry);
     source = link.source;
     deadSink = link.deadLetters;
   } else {
-    memoryQueue = new MemoryPackQueue(c.EMBEDDED_QUEUE_MAX, c.CONSUMER_PREFETCH, registry, c.EMBEDDED_QUEUE_MAX_BYTES);
+    memoryQueue = new MemoryPackQueue(c.EMBEDDED_QUEUE_MAX, c.CONSUMER_PREFETCH, registry, c.EMBEDDED_QUEUE_MAX_BYTES, c.REDIS_URL ? 'handed-over' : 'stored');
     offload = new PackingOffload(memoryQueue.transport, packingFrom(c), log, registry);
     source = memoryQueue.source;
     deadSink = memoryDead = new MemoryDeadLetters(c.EMBEDDED_DEAD_LETTERS_MAX, registry);

@@ -27,6 +27,13 @@ export class MemoryPackStream implements PackStream {
   private closed = false;
   heldBytes = 0;
 
+  /**
+   * @param onStored called with each entry's pack once it is acknowledged, i.e. once its rows
+   * are committed (the writer acks after the insert): the in-process queue confirms the pack
+   * to the broker then, so a RECEIPT means stored.
+   */
+  constructor(private readonly onStored?: (pack: Buffer) => void) {}
+
   async init(): Promise<void> {}
 
   async append(bodies: Buffer[]): Promise<number> {
@@ -108,6 +115,7 @@ export class MemoryPackStream implements PackStream {
       if (!e) continue;
       this.heldBytes -= e.body.length;
       this.entries.delete(id);
+      this.onStored?.(e.body);
     }
   }
 

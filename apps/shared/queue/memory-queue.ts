@@ -1,8 +1,11 @@
 /**
  * The in-process twin of the RabbitMQ hop (the embedded default): one bounded queue that is a
  * PackTransport for the broker's PackingOffload and a PackSource for the consumer, plus a
- * bounded in-memory dead-letter list. Durability is the process's: a crash loses what is in
- * it (the embedded default trades that for needing no services; set AMQP_URL for more).
+ * bounded in-memory dead-letter list. A crash loses what is in it, so it does not confirm a
+ * pack when it takes it: it confirms (and a RECEIPT follows) when the pack is durable
+ * further on — handed over to a durable stream (`handed-over`: the consumer acked it after
+ * appending it to Redis), or stored in the database (`stored`: the in-process stream reports
+ * the pack's rows committed). `enqueued` confirms at once (tests of the queue itself).
  *
  * Bound: at most `capacityMessages` messages queued or un-acked. When full, `canSend` is
  * false, so packs wait in the offload's own bounded buffer and then senders get
@@ -18,12 +21,19 @@ interface Item {
   body: Buffer;
   count: number;
   redelivered: boolean;
+  /** The publisher's confirm, when it waits for the consumer to ack this item. */
+  settle?: (err?: Error) => void;
 }
+
+/** When the queue confirms a pack to the publisher (see the header). */
+export type ConfirmPoint = 'enqueued' | 'handed-over' | 'stored';
 
 export class MemoryPackQueue {
   private readonly ready: Item[] = [];
   private readonly unacked = new Set<Item>();
   private messages = 0;
+  /** Confirms waiting for `stored` (bounded by the offload's own pending bound), by pack body. */
+  private readonly awaitingStore = new Map<Buffer, (err?: Error) => void>();
   /** Bytes of the packs queued or un-acked: the queue lives in this process's memory. */
   private bytes = 0;
   private hooks: TransportHooks | null = null;
@@ -38,9 +48,21 @@ export class MemoryPackQueue {
     private readonly prefetch: number,
     registry: Registry,
     private readonly capacityBytes = Infinity,
+    private readonly confirmAt: ConfirmPoint = 'enqueued',
   ) {
     this.mDepth = gauge(registry, 'stompbox_memory_queue_messages', 'Messages in the in-process queue (ready + un-acked)');
     this.mBytes = gauge(registry, 'stompbox_memory_queue_bytes', 'Bytes of the packs in the in-process queue (EMBEDDED_QUEUE_MAX_BYTES bounds it)');
+  }
+
+  /**
+   * The consumer stored this pack's rows (the same Buffer the queue delivered): confirm it to
+   * the publisher. Used with `stored`; a pack confirmed already or unknown is ignored.
+   */
+  stored(body: Buffer): void {
+    const settle = this.awaitingStore.get(body);
+    if (!settle) return;
+    this.awaitingStore.delete(body);
+    settle();
   }
 
   /** Messages queued or un-acked. */
@@ -56,12 +78,13 @@ export class MemoryPackQueue {
     },
     canSend: () => !this.closed && this.messages < this.capacityMessages && this.bytes < this.capacityBytes,
     send: (pack: SealedPack, settle) => {
-      this.ready.push({ body: pack.body, count: pack.count, redelivered: false });
+      this.ready.push({ body: pack.body, count: pack.count, redelivered: false, settle: this.confirmAt === 'handed-over' ? settle : undefined });
+      if (this.confirmAt === 'stored') this.awaitingStore.set(pack.body, settle);
       this.messages += pack.count;
       this.bytes += pack.body.length;
       this.mDepth.set(this.messages);
       this.mBytes.set(this.bytes);
-      settle();
+      if (this.confirmAt === 'enqueued') settle();
       this.scheduleDeliver();
     },
     isReady: () => !this.closed,
@@ -109,6 +132,7 @@ export class MemoryPackQueue {
         redelivered: item.redelivered,
         ack: () => {
           if (!this.unacked.delete(item)) return;
+          item.settle?.();
           this.messages -= item.count;
           this.bytes -= item.body.length;
           this.mDepth.set(this.messages);
