@@ -17,7 +17,8 @@ import { BrokerMetrics } from './broker-metrics';
 import type { AccessPolicy } from './hub/access-policy';
 import type { DestinationHooks } from './hub/destination-hooks';
 import { Hub } from './hub/hub';
-import { developmentAuthenticator, type Authenticator } from './session/authenticator';
+import type { Authenticator } from './session/authenticator';
+import { authenticatorFromConfig, describeAuth } from './session/authenticator-from-config';
 import type { SessionContext } from './session/session';
 import type { TransportLimits } from './transport/connection';
 import { WsEndpoint } from './transport/ws-endpoint';
@@ -79,7 +80,7 @@ export async function startBroker(opts: BrokerOptions = {}): Promise<BrokerHandl
     hooks: opts.hooks,
     onHookError: (destination, err) => logger.warn({ err, destination }, 'last-unsubscribe hook failed; the destination may stay bound'),
   });
-  const auth = opts.auth ?? developmentAuthenticator;
+  const auth = opts.auth ?? authenticatorFromConfig(config);
   // Assigned below; the gauges read it only at scrape time.
   let endpoint: WsEndpoint | undefined;
   metrics.gauges = {
@@ -136,8 +137,13 @@ export async function startBroker(opts: BrokerOptions = {}): Promise<BrokerHandl
   if (config.MAX_CONNECTIONS !== undefined && capacity !== null && config.MAX_CONNECTIONS > capacity) {
     logger.warn({ maxConnections: config.MAX_CONNECTIONS, capacity }, 'MAX_CONNECTIONS is above what the open-file limit allows: connections past the limit will be reset, not refused');
   }
+  // WebSocket clients prove who they are with a token in JWT mode, so they may come from anywhere.
   const loopbackOnly = auth.mode === 'development' && !config.ALLOW_REMOTE_WITHOUT_AUTH;
   const origins = { allowedOrigins: new Set(config.ALLOWED_ORIGINS), loopbackHostOnly: loopbackOnly };
+  // The REST data routes do not check tokens yet: they stay loopback-only in every mode
+  // unless ALLOW_REMOTE_WITHOUT_AUTH is set.
+  const httpLoopbackOnly = !config.ALLOW_REMOTE_WITHOUT_AUTH;
+  const httpOrigins = { allowedOrigins: origins.allowedOrigins, loopbackHostOnly: httpLoopbackOnly };
   endpoint = new WsEndpoint(
     {
       path: config.WS_PATH,
@@ -169,8 +175,8 @@ export async function startBroker(opts: BrokerOptions = {}): Promise<BrokerHandl
       return reasons;
     },
     routes: opts.routes ?? {},
-    loopbackOnly,
-    origins,
+    loopbackOnly: httpLoopbackOnly,
+    origins: httpOrigins,
     onUpgrade: endpoint.handleUpgrade,
   });
   const port = http.port;
@@ -189,6 +195,14 @@ export async function startBroker(opts: BrokerOptions = {}): Promise<BrokerHandl
 
   if (opts.handleSignals) exitOnSignals(close, logger);
 
+  if (auth.mode === 'jwt') {
+    logger.info(
+      opts.auth ? { auth: 'jwt' } : describeAuth(config),
+      config.ALLOW_REMOTE_WITHOUT_AUTH
+        ? 'JWT authentication on CONNECT: WebSocket clients with a valid token are admitted from anywhere; ALLOW_REMOTE_WITHOUT_AUTH=true also opens the REST routes, which do not check tokens yet'
+        : 'JWT authentication on CONNECT: WebSocket clients with a valid token are admitted from anywhere; the REST routes serve loopback clients only (they do not check tokens yet)',
+    );
+  }
   if (auth.mode === 'development') {
     logger.warn(
       config.ALLOW_REMOTE_WITHOUT_AUTH

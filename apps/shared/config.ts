@@ -154,6 +154,29 @@ export const configSchema = z.object({
         return z.NEVER;
       }
     }),
+  // --- authentication (JWT on CONNECT; either variable switches development mode off) ---
+  /** HS256 shared secret; at least 32 bytes (RFC 7518 3.2: a key of at least the hash's size). */
+  JWT_SECRET: z
+    .string()
+    .transform((v) => (v === '' ? undefined : v))
+    .pipe(z.string().refine((v) => Buffer.byteLength(v, 'utf8') >= 32, 'must be at least 32 bytes').optional())
+    .optional(),
+  /** JWKS of the token issuer (RS256 / ES256 keys, fetched and cached by jose's createRemoteJWKSet). */
+  JWT_JWKS_URL: optionalUrl,
+  /** Required `iss`; unset: not checked. */
+  JWT_ISSUER: z.string().trim().min(1).optional(),
+  /** Required `aud` (comma-separated: any of them); unset: not checked. */
+  JWT_AUDIENCE: z
+    .string()
+    .trim()
+    .min(1)
+    .transform((v) => v.split(',').map((a) => a.trim()).filter((a) => a !== ''))
+    .optional(),
+  /** Tolerance for `exp` and `nbf` against this machine's clock. */
+  JWT_CLOCK_SKEW_S: int(30, 0, 600),
+  /** A connection is closed this long after its token's `exp` (-1: never). */
+  JWT_EXPIRY_GRACE_S: int(0, -1),
+
   /** Development mode: the consumer creates rooms and users named by SENDs on first use. */
   CREATE_ON_FIRST_USE: bool(true),
   /** Distinct rooms one sender may be made a member of (creating them) per minute; past it the pair is skipped. */
@@ -172,6 +195,8 @@ export type Config = z.infer<typeof configSchema>;
 
 export class ConfigError extends Error {}
 
+const SECRET_VARIABLES = new Set(['JWT_SECRET']);
+
 /** Parse and validate; throws ConfigError naming each bad variable. */
 export function loadConfig(env: NodeJS.ProcessEnv | Record<string, string | undefined> = process.env): Config {
   const picked: Record<string, string | undefined> = {};
@@ -181,8 +206,13 @@ export function loadConfig(env: NodeJS.ProcessEnv | Record<string, string | unde
   }
   const r = configSchema.safeParse(picked);
   if (!r.success) {
-    const lines = r.error.issues.map((i) => `${i.path.join('.')}=${JSON.stringify(picked[String(i.path[0])])}: ${i.message}`);
+    // A secret is named, never echoed: this message goes to the start-up log.
+    const shown = (key: string) => (SECRET_VARIABLES.has(key) ? '(hidden)' : JSON.stringify(picked[key]));
+    const lines = r.error.issues.map((i) => `${i.path.join('.')}=${shown(String(i.path[0]))}: ${i.message}`);
     throw new ConfigError(`invalid configuration: ${lines.join('; ')}`);
+  }
+  if (r.data.JWT_SECRET !== undefined && r.data.JWT_JWKS_URL !== undefined) {
+    throw new ConfigError('invalid configuration: JWT_SECRET and JWT_JWKS_URL are mutually exclusive (HS256 with a shared secret, or keys from a JWKS)');
   }
   return r.data;
 }

@@ -5,6 +5,11 @@
  */
 export interface Principal {
   userId: string;
+  /**
+   * Epoch milliseconds at which the connection must end (a JWT's `exp` plus
+   * JWT_EXPIRY_GRACE_S); absent: never. The session closes it with ERROR `token-expired`.
+   */
+  expiresAt?: number;
 }
 
 export interface AccessPolicy {

@@ -10,11 +10,16 @@ import type { Principal } from '../hub/access-policy';
 
 export interface Authenticator {
   readonly mode: 'development' | 'jwt';
-  /** Resolve the CONNECT frame's credentials; throws StompProtocolError('unauthenticated'). */
-  authenticate(headers: Headers): Promise<Principal> | Principal;
+  /**
+   * Resolve the CONNECT frame's credentials; throws (or rejects with)
+   * StompProtocolError('unauthenticated'). `upgradeToken` is the bearer token the WebSocket
+   * upgrade request carried, if any (Handshake.token).
+   */
+  authenticate(headers: Headers, upgradeToken?: string): Promise<Principal> | Principal;
 }
 
-const USER_ID = /^[A-Za-z0-9_\-.@]{1,128}$/;
+/** What a user id may look like, whichever way it was obtained (login or token subject). */
+export const USER_ID = /^[A-Za-z0-9_\-.@]{1,128}$/;
 
 export const developmentAuthenticator: Authenticator = {
   mode: 'development',

@@ -28,6 +28,7 @@ import type { Accepted, Hub } from '../hub/hub';
 import { Publication, RESERVED_HEADERS } from '../hub/publication';
 import type { Authenticator } from './authenticator';
 import { Blocking, type Confirmation, type HandlerResult } from './blocking';
+import { ExpiryTimer } from './expiry-timer';
 import { isRestrictedReader, negotiateHeartbeat, negotiateVersion, type HeartbeatPolicy } from './negotiate';
 import { ReceiptQueue } from './receipts';
 import { Subscription, type AckMode, type SubscriptionOwner, type Tracked } from './subscription';
@@ -85,6 +86,11 @@ export interface Handshake {
   subprotocol: string | null;
   /** The upgrade request's User-Agent, if any. */
   userAgent?: string;
+  /**
+   * The upgrade request's bearer token (`Authorization: Bearer`, or the `access_token` query
+   * parameter for browsers, which cannot set headers on a WebSocket). A credential: never log it.
+   */
+  token?: string;
 }
 
 type State = 'awaiting-connect' | 'connected' | 'closed';
@@ -115,6 +121,8 @@ export class Session implements SubscriptionOwner {
   private pending: Frame[] = [];
   /** Set by DISCONNECT: close the socket once every receipt is written. */
   private disconnecting = false;
+  /** Ends the connection when its credentials expire (Principal.expiresAt). */
+  private expiry: ExpiryTimer | null = null;
 
   constructor(
     private readonly ctx: SessionContext,
@@ -184,7 +192,12 @@ export class Session implements SubscriptionOwner {
         else due?.();
         this.unblock();
       },
-      (e) => this.failWith(e, receipt),
+      (e) => {
+        this.failWith(e, receipt);
+        // Reads were paused for this handler: lift that, or the peer's answer to our close
+        // (RFC 6455 5.5.1) is never read and the socket lingers until the close grace ends.
+        this.io.resumeInput();
+      },
     );
   }
 
@@ -249,8 +262,13 @@ export class Session implements SubscriptionOwner {
       };
       if (!this.restricted || /^[^:\s]+$/.test(principal.userId)) connected['user-name'] = principal.userId;
       this.writeFrame('CONNECTED', connected);
+      if (principal.expiresAt !== undefined) {
+        this.expiry = new ExpiryTimer(principal.expiresAt, () =>
+          this.fail(new StompProtocolError('token-expired', 'the access token has expired; reconnect with a fresh one')),
+        );
+      }
     };
-    const result = this.ctx.auth.authenticate(h);
+    const result = this.ctx.auth.authenticate(h, this.handshake.token);
     if (result instanceof Promise) return new Blocking(result.then(finish));
     finish(result);
   }
@@ -625,6 +643,8 @@ export class Session implements SubscriptionOwner {
   private shutdown(): void {
     if (this.state === 'closed') return;
     this.state = 'closed';
+    this.expiry?.cancel();
+    this.expiry = null;
     for (const sub of [...this.subs.values()]) this.dropSubscription(sub);
     this.transactions.clear();
     this.transactionBytes = 0;

@@ -9,6 +9,7 @@ import { WebSocketServer } from 'ws';
 import type { BrokerMetrics } from '../broker-metrics';
 import { isLoopback } from '../loopback';
 import { refusalFor, type OriginRules } from '../request-origin';
+import { bearerToken } from '../session/bearer-token';
 import type { SessionContext } from '../session/session';
 import { Connection, type TransportLimits } from './connection';
 import { BufferBudget, type BufferBudgetOptions } from './buffer-budget';
@@ -77,7 +78,11 @@ export class WsEndpoint {
     const refused = refusalFor(req.headers, o.origins);
     if (refused) return this.reject(socket, 403, refused.code, refused.reason);
     this.wss.handleUpgrade(req, socket, head, (ws) => {
-      const conn = new Connection(ws, this.sessions, { remoteAddress: remote, subprotocol: ws.protocol || null, userAgent: req.headers['user-agent'] }, o.transport, this.batcher, this.metrics, (c) => {
+      // A browser cannot set headers on a WebSocket upgrade, hence `?access_token=` (RFC 6750
+      // 2.3); nothing here logs the request URL, which then holds a credential.
+      const token = bearerToken(req.headers.authorization) ?? (url.searchParams.get('access_token') || undefined);
+      const handshake = { remoteAddress: remote, subprotocol: ws.protocol || null, userAgent: req.headers['user-agent'], token };
+      const conn = new Connection(ws, this.sessions, handshake, o.transport, this.batcher, this.metrics, (c) => {
         this.live.delete(c);
         this.budget.delete(c);
         this.metrics.openConnections = this.live.size;

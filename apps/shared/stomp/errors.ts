@@ -32,6 +32,7 @@ export type ProtocolErrorCode =
   | 'heartbeat-timeout'
   | 'forbidden'
   | 'unauthenticated'
+  | 'token-expired'
   | 'history-failed'
   | 'subscribe-failed'
   | 'too-many-pending-frames'
