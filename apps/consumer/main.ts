@@ -1,5 +1,5 @@
 /**
- * The consumer process (`npm run consumer`, issue 4 item 3): RabbitMQ persist queue → Redis
+ * The consumer process (`npm run consumer`): RabbitMQ persist queue → Redis
  * Stream → batched inserts into Postgres, plus the recent-N cache, with /healthz, /readyz and
  * /metrics on CONSUMER_PORT. Needs AMQP_URL (the in-process queue only exists inside the
  * all-in-one process); REDIS_URL and DATABASE_URL fall back to the embedded twins.
