@@ -7,6 +7,7 @@ import { startBroker, type BrokerHandle } from '../broker/broker';
 import { deadLettersRoute } from '../broker/http/dead-letters-route';
 import type { HttpPlugin } from '../shared/http/create-http-server';
 import { storeRoutes } from '../broker/http/store-routes';
+import { closeOnce } from '../shared/close-once';
 import type { Config } from '../shared/config';
 import type { Logger } from '../shared/logger';
 import { startPipeline } from './pipeline';
@@ -27,11 +28,9 @@ export async function startAllInOne(config: Config, logger: Logger, publicRoutes
     },
   });
   const closeBroker = broker.close;
-  let closing: Promise<void> | null = null;
-  broker.close = () =>
-    (closing ??= (async () => {
-      await closeBroker(); // stops accepting, closes clients, closes the offload
-      await pipeline.close(); // drains queue and stream into the database
-    })());
+  broker.close = closeOnce(async () => {
+    await closeBroker(); // stops accepting, closes clients, closes the offload
+    await pipeline.close(); // drains queue and stream into the database
+  });
   return broker;
 }

@@ -3,6 +3,7 @@
  * offload. `startBroker` is what `main.ts`, the all-in-one process and the tests call.
  */
 import type { Registry } from 'prom-client';
+import { closeOnce } from '../shared/close-once';
 import { loadConfig, type Config } from '../shared/config';
 import { createLogger, type Logger } from '../shared/logger';
 import { exitOnSignals } from '../shared/process';
@@ -81,19 +82,6 @@ export async function startBroker(opts: BrokerOptions = {}): Promise<BrokerHandl
     onHookError: (destination, err) => logger.warn({ err, destination }, 'last-unsubscribe hook failed; the destination may stay bound'),
   });
   const auth = opts.auth ?? authenticatorFromConfig(config);
-  // Assigned below; the gauges read it only at scrape time.
-  let endpoint: WsEndpoint | undefined;
-  metrics.gauges = {
-    subscriptions: () => hub.subscriptions,
-    destinations: () => hub.destinations,
-    offloadDepth: () => offload.depth(),
-    ringBytes: () => ring.bytes,
-    ringEvictions: () => ring.evictions,
-    bufferedBytes: () => endpoint?.budget.bytes ?? 0,
-    inputPaused: () => (endpoint?.budget.paused ? 1 : 0),
-    inputPauses: () => endpoint?.budget.pauses ?? 0,
-    budgetEvictions: () => endpoint?.budget.evictions ?? 0,
-  };
 
   const ctx: SessionContext = {
     limits: {
@@ -144,7 +132,7 @@ export async function startBroker(opts: BrokerOptions = {}): Promise<BrokerHandl
   // unless ALLOW_REMOTE_WITHOUT_AUTH is set.
   const httpLoopbackOnly = !config.ALLOW_REMOTE_WITHOUT_AUTH;
   const httpOrigins = { allowedOrigins: origins.allowedOrigins, loopbackHostOnly: httpLoopbackOnly };
-  endpoint = new WsEndpoint(
+  const endpoint = new WsEndpoint(
     {
       path: config.WS_PATH,
       maxConnections,
@@ -161,6 +149,19 @@ export async function startBroker(opts: BrokerOptions = {}): Promise<BrokerHandl
     ctx,
     metrics,
   );
+
+  const budget = endpoint.budget;
+  metrics.gauges = {
+    subscriptions: () => hub.subscriptions,
+    destinations: () => hub.destinations,
+    offloadDepth: () => offload.depth(),
+    ringBytes: () => ring.bytes,
+    ringEvictions: () => ring.evictions,
+    bufferedBytes: () => budget.bytes,
+    inputPaused: () => (budget.paused ? 1 : 0),
+    inputPauses: () => budget.pauses,
+    budgetEvictions: () => budget.evictions,
+  };
 
   if (!opts.offload) await offload.start();
   const http = await startHttpServer({
@@ -182,16 +183,14 @@ export async function startBroker(opts: BrokerOptions = {}): Promise<BrokerHandl
   const port = http.port;
   const url = `ws://127.0.0.1:${port}${config.WS_PATH}`;
 
-  let closing: Promise<void> | null = null;
-  const close = () =>
-    (closing ??= (async () => {
-      logger.info({ connections: endpoint.connections }, 'draining');
-      http.close();
-      await endpoint.drain(Date.now() + config.DRAIN_TIMEOUT_MS);
-      await offload.close();
-      http.closeAll();
-      logger.info('drained');
-    })());
+  const close = closeOnce(async () => {
+    logger.info({ connections: endpoint.connections }, 'draining');
+    http.close();
+    await endpoint.drain(Date.now() + config.DRAIN_TIMEOUT_MS);
+    await offload.close();
+    http.closeAll();
+    logger.info('drained');
+  });
 
   if (opts.handleSignals) exitOnSignals(close, logger);
 

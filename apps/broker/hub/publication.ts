@@ -5,7 +5,7 @@
  */
 import { MessageTemplate } from '../../shared/stomp/encoder';
 import type { StompVersion } from '../../shared/stomp/frame';
-import type { OutboundMessage } from '../../shared/message';
+import { heldBytes, type OutboundMessage } from '../../shared/message';
 import { restrictedSafe } from '../session/negotiate';
 
 /** Header the broker stamps with the authenticated sender (client values are dropped). */
@@ -23,11 +23,18 @@ const VARIANTS = ['1.0', '1.1', '1.2'] as const;
 
 export class Publication {
   private readonly templates: (MessageTemplate | undefined)[] = new Array(6);
+  private size = -1;
 
   constructor(
     readonly msg: OutboundMessage,
     readonly history = false,
   ) {}
+
+  /** Bytes it keeps alive while a subscription holds it (computed once, shared by every holder). */
+  get bytes(): number {
+    if (this.size < 0) this.size = heldBytes(this.msg);
+    return this.size;
+  }
 
   template(version: StompVersion, restricted: boolean): MessageTemplate {
     const slot = VARIANTS.indexOf(version) * 2 + (restricted ? 1 : 0);

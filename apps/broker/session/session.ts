@@ -16,7 +16,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { HistoryQuery } from '../../shared/history/history';
-import { heldBytes, type OutboundMessage } from '../../shared/message';
+import type { OutboundMessage } from '../../shared/message';
 import { OffloadFullError } from '../../shared/queue/offload';
 import { encodeFrame, HEARTBEAT, subscriptionHeader, type MessageTemplate } from '../../shared/stomp/encoder';
 import { StompProtocolError, type ProtocolErrorCode } from '../../shared/stomp/errors';
@@ -397,14 +397,18 @@ export class Session implements SubscriptionOwner {
 
   /** Park a message (history gate or prefetch backlog), bounded: past the limit the client is slow. */
   private hold(sub: Subscription, list: Publication[], pub: Publication): void {
-    if (list.length >= this.ctx.limits.maxPendingPerSubscription) return this.slowConsumer(sub);
-    if (!this.addHeld(sub, heldBytes(pub.msg))) return;
+    if (list.length >= this.ctx.limits.maxPendingPerSubscription) {
+      return this.slowConsumer(
+        `subscription "${sub.id}" has more than ${this.ctx.limits.maxPendingPerSubscription} messages waiting (unacknowledged or history pending); the connection is closed`,
+      );
+    }
+    if (!this.addHeld(sub, pub.bytes)) return;
     list.push(pub);
   }
 
   private sendTracked(sub: Subscription, pub: Publication): void {
     const messageId = pub.msg.id;
-    const bytes = heldBytes(pub.msg);
+    const bytes = pub.bytes;
     if (!this.addHeld(sub, bytes)) return;
     if (this.version === '1.2') {
       const ackId = String(++this.ackSeq);
@@ -420,12 +424,8 @@ export class Session implements SubscriptionOwner {
   /** Count bytes held for `sub`; false (and the connection failed as slow) past the budget. */
   private addHeld(sub: Subscription, bytes: number): boolean {
     if (this.heldBytes + bytes > this.ctx.limits.maxHeldBytes && this.heldBytes > 0) {
-      this.ctx.metrics.slowConsumerDisconnects++;
-      this.fail(
-        new StompProtocolError(
-          'slow-consumer',
-          `more than ${this.ctx.limits.maxHeldBytes} bytes of messages held for this connection (unacknowledged, behind prefetch or behind a history replay); the connection is closed`,
-        ),
+      this.slowConsumer(
+        `more than ${this.ctx.limits.maxHeldBytes} bytes of messages held for this connection (unacknowledged, behind prefetch or behind a history replay); the connection is closed`,
       );
       return false;
     }
@@ -447,14 +447,9 @@ export class Session implements SubscriptionOwner {
     this.io.writeMessage(pub.template(this.version, this.restricted), perDelivery);
   }
 
-  private slowConsumer(sub: Subscription): void {
+  private slowConsumer(reason: string): void {
     this.ctx.metrics.slowConsumerDisconnects++;
-    this.fail(
-      new StompProtocolError(
-        'slow-consumer',
-        `subscription "${sub.id}" has more than ${this.ctx.limits.maxPendingPerSubscription} messages waiting (unacknowledged or history pending); the connection is closed`,
-      ),
-    );
+    this.fail(new StompProtocolError('slow-consumer', reason));
   }
 
   // ---------------------------------------------------------------- internals
@@ -583,7 +578,7 @@ export class Session implements SubscriptionOwner {
   private drainBacklog(sub: Subscription): void {
     while (sub.backlog.length > 0 && !sub.windowFull && this.state === 'connected') {
       const pub = sub.backlog.shift()!;
-      this.releaseHeld(sub, heldBytes(pub.msg));
+      this.releaseHeld(sub, pub.bytes);
       this.sendTracked(sub, pub);
     }
   }
@@ -614,7 +609,7 @@ export class Session implements SubscriptionOwner {
         const seen = new Set<string>();
         const gate = sub.gate ?? [];
         sub.gate = null;
-        for (const pub of gate) this.releaseHeld(sub, heldBytes(pub.msg));
+        for (const pub of gate) this.releaseHeld(sub, pub.bytes);
         for (const m of msgs) {
           seen.add(m.id);
           this.deliverNow(sub, new Publication(m, true));

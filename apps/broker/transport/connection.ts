@@ -265,6 +265,10 @@ export class Connection implements SessionIO, BudgetMember {
     this.releaseInput(BUDGET_HOLD);
   }
 
+  /**
+   * Close as a slow consumer: drop what is queued but not yet handed to the socket, so
+   * memory stays flat, then let the ERROR through.
+   */
   failSlow(reason: string): void {
     this.metrics.slowConsumerDisconnects++;
     this.dropQueued();
@@ -368,15 +372,7 @@ export class Connection implements SessionIO, BudgetMember {
   }
 
   private slowConsumer(): void {
-    this.metrics.slowConsumerDisconnects++;
-    // Drop what is queued but not yet handed to the socket, so memory stays flat, then
-    // let the ERROR through.
-    this.dropQueued();
-    this.bypassLimit = true;
-    this.session.fail(
-      new StompProtocolError('slow-consumer', `more than ${this.limits.sendBufferMaxBytes} bytes waiting to be sent to this client; it is not reading fast enough`),
-    );
-    this.bypassLimit = false;
+    this.failSlow(`more than ${this.limits.sendBufferMaxBytes} bytes waiting to be sent to this client; it is not reading fast enough`);
   }
 
   private clearTimers(): void {
