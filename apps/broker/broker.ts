@@ -17,6 +17,7 @@ import { startHttpServer, type BrokerRoutes } from './http/http-server';
 import { BrokerMetrics } from './broker-metrics';
 import type { AccessPolicy } from './hub/access-policy';
 import type { DestinationHooks } from './hub/destination-hooks';
+import type { Relay } from './hub/relay';
 import { Hub } from './hub/hub';
 import type { Authenticator } from './session/authenticator';
 import { authenticatorFromConfig, describeAuth } from './session/authenticator-from-config';
@@ -42,6 +43,8 @@ export interface BrokerOptions {
   access?: AccessPolicy;
   /** Called on a destination's first local subscriber and after its last. */
   hooks?: DestinationHooks;
+  /** Other broker nodes (the cluster): every accepted SEND is handed to it. */
+  relay?: Relay;
   logger?: Logger;
   /** Install SIGTERM/SIGINT handlers that drain and exit (main only). */
   handleSignals?: boolean;
@@ -79,6 +82,7 @@ export async function startBroker(opts: BrokerOptions = {}): Promise<BrokerHandl
     history: opts.history ?? emptyHistory,
     access: opts.access,
     hooks: opts.hooks,
+    relay: opts.relay,
     onHookError: (destination, err) => logger.warn({ err, destination }, 'last-unsubscribe hook failed; the destination may stay bound'),
   });
   const auth = opts.auth ?? authenticatorFromConfig(config);

@@ -19,6 +19,7 @@ import type { Offload } from '../../shared/queue/offload';
 import type { RoomTemplate } from '../../shared/rooms';
 import type { AccessPolicy, Principal } from './access-policy';
 import type { DestinationHooks } from './destination-hooks';
+import type { Relay } from './relay';
 import { DestinationRegistry } from './destination-registry';
 import { KeyedQueue } from './keyed-queue';
 import { Publication } from './publication';
@@ -50,6 +51,8 @@ export interface HubDeps {
   history: HistorySource;
   access?: AccessPolicy;
   hooks?: DestinationHooks;
+  /** Other broker nodes: each accepted SEND is handed here after the local fan-out. */
+  relay?: Relay;
   /** A last-unsubscribe hook failed (the binding may linger: extra traffic, never loss). */
   onHookError?(destination: string, err: unknown): void;
 }
@@ -66,6 +69,7 @@ export class Hub {
   private readonly source: HistorySource;
   private readonly access: AccessPolicy | undefined;
   private readonly hooks: DestinationHooks | undefined;
+  private readonly relay: Relay | undefined;
   private readonly onHookError: (destination: string, err: unknown) => void;
 
   constructor(deps: HubDeps) {
@@ -76,6 +80,7 @@ export class Hub {
     this.source = deps.history;
     this.access = deps.access;
     this.hooks = deps.hooks;
+    this.relay = deps.relay;
     this.onHookError = deps.onHookError ?? (() => {});
   }
 
@@ -143,6 +148,15 @@ export class Hub {
     for (const sub of subs) sub.deliver(pub);
   }
 
+  /**
+   * A message another node accepted: into the recent ring (history merges it like a local one)
+   * and out to this node's subscribers. Never relayed again.
+   */
+  deliverRemote(msg: OutboundMessage): void {
+    this.ring.add(msg);
+    this.deliverLocal(new Publication(msg));
+  }
+
   /** Resolves once the hooks queued so far for `destination` have run (tests, drain). */
   settled(destination: string): Promise<void> {
     return this.serial.settled(destination);
@@ -163,6 +177,7 @@ export class Hub {
     const confirmed = this.offload.publish(msg);
     this.ring.add(msg);
     this.deliverLocal(new Publication(msg));
+    this.relay?.publish(msg);
     return { msg, confirmed };
   }
 
