@@ -11,6 +11,8 @@ interface ProcStat {
   pid: number;
   ppid: number;
   cpu: number;
+  /** CPU of children already exited and reaped by this process (cutime + cstime). */
+  reaped: number;
 }
 
 function readAll(): ProcStat[] {
@@ -20,8 +22,8 @@ function readAll(): ProcStat[] {
     try {
       const stat = readFileSync(`/proc/${d}/stat`, 'utf8');
       const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      // fields after the name: state(0) ppid(1) pgrp(2) ... utime(11) stime(12)
-      out.push({ pid: Number(d), ppid: Number(f[1]), cpu: (Number(f[11]) + Number(f[12])) / TICKS });
+      // fields after the name: state(0) ppid(1) pgrp(2) ... utime(11) stime(12) cutime(13) cstime(14)
+      out.push({ pid: Number(d), ppid: Number(f[1]), cpu: (Number(f[11]) + Number(f[12])) / TICKS, reaped: (Number(f[13]) + Number(f[14])) / TICKS });
     } catch {
       // process ended meanwhile
     }
@@ -31,7 +33,8 @@ function readAll(): ProcStat[] {
 
 /**
  * utime+stime (s) of `root` and all its descendants (Postgres backends call setsid, so
- * process groups do not cover them; the parent chain does).
+ * process groups do not cover them; the parent chain does), plus what descendants that have
+ * exited used (their parents' cutime+cstime), so the sum never drops when one exits.
  */
 function treeCpu(all: ProcStat[], root: number): number {
   const children = new Map<number, ProcStat[]>();
@@ -44,7 +47,7 @@ function treeCpu(all: ProcStat[], root: number): number {
   const stack = all.filter((p) => p.pid === root);
   while (stack.length) {
     const p = stack.pop()!;
-    sum += p.cpu;
+    sum += p.cpu + p.reaped;
     stack.push(...(children.get(p.pid) ?? []));
   }
   return sum;

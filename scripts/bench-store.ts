@@ -1,8 +1,16 @@
 /**
- * `npm run bench:store`: rows/s of Store.insertBatch with 1,000-row batches, on a real
- * PostgreSQL (started by the test harness, or TEST_DATABASE_URL) and on the embedded PGlite
- * (worker thread, on disk), against a baseline measured in the same run: one INSERT per row. Also the main thread's worst event-loop stall during the PGlite run
- * (the reason it lives in a worker). Bounded: BENCH_ROWS rows per backend (default 50,000).
+ * `npm run bench:store`: rows/s of Store.insertBatch for each insert path (row-inserter.ts:
+ * copy, unnest, prisma), measured in the same run on the same rows, on a real PostgreSQL
+ * (started by the test harness, or TEST_DATABASE_URL) and on the embedded PGlite (worker thread,
+ * on disk), against a baseline measured in the same run: one INSERT per row. Batches are
+ * PackedRows cut from packs of 100 messages, as the consumer's writer hands them over.
+ * Rounds alternate between the paths (ABCABC...) so drifting machine load hits each alike;
+ * the table shows the median round. Also the main thread's worst event-loop stall during the
+ * PGlite runs (the reason it lives in a worker), and CPU µs per row in this process and in
+ * Postgres (the Postgres server's process tree).
+ * Options (env): BENCH_ROWS rows per path and round (default 30,000), BENCH_ROUNDS (3),
+ * BENCH_BATCH rows per insertBatch (2,000, the writer's 20 packs), BENCH_CHUNK rows per statement
+ * (INSERT_CHUNK_ROWS), BENCH_PGLITE=0 to skip PGlite.
  */
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -11,21 +19,28 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { MessageIdGenerator } from '../apps/shared/message-id';
 import type { OutboundMessage } from '../apps/shared/message';
+import { encodePack, indexPack } from '../apps/shared/queue/pack-codec';
 import { startPostgres } from '../apps/shared/testing/services';
 import { openPostgresStore } from '../apps/shared/store/postgres-store';
 import { openPgliteStore } from '../apps/shared/store/pglite-store';
+import { INSERT_CHUNK_ROWS } from '../apps/shared/store/message-store';
+import { PackedRows } from '../apps/shared/store/packed-rows';
+import { INSERT_PATHS, type InsertPath } from '../apps/shared/store/row-inserter';
 import type { Store } from '../apps/shared/store/store';
+import { cpuDelta, cpuSnapshot, type CpuTargets } from './bench-pipeline-cpu';
 
-const ROWS = Number(process.env.BENCH_ROWS ?? 50_000);
-const BATCH = 1_000;
-const BASELINE_ROWS = Math.min(ROWS, 5_000);
+const ROWS = Number(process.env.BENCH_ROWS ?? 30_000);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const BATCH = Number(process.env.BENCH_BATCH ?? 2_000);
+const CHUNK = Number(process.env.BENCH_CHUNK ?? INSERT_CHUNK_ROWS);
+const BASELINE_ROWS = 5_000;
 
 function messages(n: number, tag: string): OutboundMessage[] {
   const gen = new MessageIdGenerator(tag);
   return Array.from({ length: n }, (_, i) => ({
     id: gen.next(),
-    destination: `/topic/room.r${i % 50}`,
-    roomId: `r${i % 50}`,
+    destination: `/topic/room.r${i % 1000}`,
+    roomId: `r${i % 1000}`,
     senderId: `u${i % 500}`,
     nodeId: tag,
     sentAt: Date.now(),
@@ -35,14 +50,40 @@ function messages(n: number, tag: string): OutboundMessage[] {
   }));
 }
 
-async function batched(store: Store, msgs: OutboundMessage[]): Promise<number> {
-  for (let i = 0; i < 5; i++) await store.insertBatch(messages(BATCH, `warm${i}`)); // warm-up (connections, JIT, plan)
+/** Batches of BATCH rows, each made of packs of 100 messages, as the writer builds them. */
+function batches(msgs: OutboundMessage[]): PackedRows[] {
+  const out: PackedRows[] = [];
+  for (let i = 0; i < msgs.length; i += BATCH) {
+    const rows = new PackedRows();
+    const slice = msgs.slice(i, i + BATCH);
+    for (let p = 0; p < slice.length; p += 100) {
+      const ix = indexPack(encodePack(slice.slice(p, p + 100)));
+      for (let k = 0; k < ix.count; k++) rows.add(ix, k);
+    }
+    out.push(rows);
+  }
+  return out;
+}
+
+interface Run {
+  rate: number;
+  cpuUs: number;
+  dbUs: number;
+}
+
+async function batched(store: Store, tag: string, dbPid?: number): Promise<Run> {
+  const input = batches(messages(ROWS, tag));
+  const targets: CpuTargets = dbPid ? { db: { tree: dbPid } } : {};
+  const db0 = cpuSnapshot(targets);
+  const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   let inserted = 0;
-  for (let i = 0; i < msgs.length; i += BATCH) inserted += (await store.insertBatch(msgs.slice(i, i + BATCH))).inserted;
+  for (const b of input) inserted += (await store.insertBatch(b)).inserted;
   const s = (performance.now() - t0) / 1000;
-  if (inserted !== msgs.length) throw new Error(`inserted ${inserted} of ${msgs.length}`);
-  return msgs.length / s;
+  const cpu = process.cpuUsage(cpu0);
+  const db = cpuDelta(db0, cpuSnapshot(targets)).db ?? NaN;
+  if (inserted !== ROWS) throw new Error(`inserted ${inserted} of ${ROWS}`);
+  return { rate: ROWS / s, cpuUs: ((cpu.user + cpu.system) / ROWS), dbUs: (db * 1e6) / ROWS };
 }
 
 async function perRowPostgres(url: string, msgs: OutboundMessage[]): Promise<number> {
@@ -60,42 +101,72 @@ async function perRowPostgres(url: string, msgs: OutboundMessage[]): Promise<num
   return msgs.length / s;
 }
 
-async function perRowStore(store: Store, msgs: OutboundMessage[]): Promise<number> {
-  const t0 = performance.now();
-  for (const m of msgs) await store.insertBatch([m]);
-  return msgs.length / ((performance.now() - t0) / 1000);
+const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
+
+/** Alternate rounds over the paths; per path the median round. */
+async function compare(stores: Record<InsertPath, Store>, tag: string, dbPid?: number): Promise<Record<InsertPath, Run>> {
+  for (const p of INSERT_PATHS) await batched(stores[p], `warm${tag}${p}`, dbPid); // connections, JIT, plans
+  const runs: Record<string, Run[]> = {};
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const p of INSERT_PATHS) (runs[p] ??= []).push(await batched(stores[p], `${tag}${p}${round}`, dbPid));
+  }
+  const out = {} as Record<InsertPath, Run>;
+  for (const p of INSERT_PATHS) {
+    const rs = runs[p];
+    out[p] = { rate: median(rs.map((r) => r.rate)), cpuUs: median(rs.map((r) => r.cpuUs)), dbUs: median(rs.map((r) => r.dbUs)) };
+    console.log(`  ${p.padEnd(7)} rounds: ${rs.map((r) => fmt(r.rate)).join(', ')} rows/s`);
+  }
+  return out;
 }
 
-const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
+function table(name: string, res: Record<InsertPath, Run>, base: number): void {
+  console.log(`\n| ${name} path | rows/s (median) | vs one INSERT per row | µs CPU per row, this process | µs CPU per row, database |`);
+  console.log('|---|---:|---:|---:|---:|');
+  for (const p of INSERT_PATHS) {
+    const r = res[p];
+    console.log(`| ${p} | ${fmt(r.rate)} | ${(r.rate / base).toFixed(1)}x | ${r.cpuUs.toFixed(1)} | ${Number.isFinite(r.dbUs) ? r.dbUs.toFixed(1) : 'in the worker'} |`);
+  }
+  console.log(`| one INSERT per row | ${fmt(base)} | 1.0x | | |`);
+}
 
 async function main(): Promise<void> {
-  console.log(`insertBatch, ${BATCH}-row batches, ${ROWS} rows per backend (baseline: ${BASELINE_ROWS} single-row inserts)`);
+  console.log(`insertBatch of ${BATCH} rows (packs of 100), ${CHUNK} rows per statement, ${ROWS} rows per path and round, ${ROUNDS} rounds`);
 
   const svc = await startPostgres({ database: 'bench' });
   try {
-    const store = await openPostgresStore({ url: svc.url });
-    const rate = await batched(store, messages(ROWS, 'pg'));
+    const stores = {} as Record<InsertPath, Store>;
+    for (const p of INSERT_PATHS) stores[p] = await openPostgresStore({ url: svc.url, insertPath: p, insertChunkRows: CHUNK, migrate: p === INSERT_PATHS[0] });
+    console.log('postgres:');
+    const res = await compare(stores, 'pg', svc.pid ?? undefined);
     const base = await perRowPostgres(svc.url, messages(BASELINE_ROWS, 'pgrow'));
-    console.log(`postgres: ${fmt(rate)} rows/s batched; ${fmt(base)} rows/s one INSERT per row; ratio ${(rate / base).toFixed(1)}x`);
-    await store.close();
+    table('postgres', res, base);
+    for (const s of Object.values(stores)) await s.close();
   } finally {
     await svc.stop();
   }
 
+  if (process.env.BENCH_PGLITE === '0') return;
   const dir = mkdtempSync(join(tmpdir(), 'stompbox-bench-pglite-'));
   try {
-    const t0 = performance.now();
-    const store = await openPgliteStore({ dataDir: join(dir, 'pglite') });
-    console.log(`pglite: opened in ${fmt(performance.now() - t0)} ms`);
-    const rows = messages(ROWS, 'pgl');
+    const stores = {} as Record<InsertPath, Store>;
+    for (const p of INSERT_PATHS) {
+      const t0 = performance.now();
+      stores[p] = await openPgliteStore({ dataDir: join(dir, `pglite-${p}`), insertPath: p, insertChunkRows: CHUNK });
+      console.log(`pglite (${p}): opened in ${fmt(performance.now() - t0)} ms`);
+    }
     const h = monitorEventLoopDelay({ resolution: 5 });
     h.enable();
-    const rate = await batched(store, rows);
+    console.log('pglite (worker):');
+    const res = await compare(stores, 'pgl');
     h.disable();
-    const base = await perRowStore(store, messages(Math.min(BASELINE_ROWS, 2_000), 'pglrow'));
-    console.log(`pglite (worker): ${fmt(rate)} rows/s batched; ${fmt(base)} rows/s one insert per row; ratio ${(rate / base).toFixed(1)}x`);
-    console.log(`pglite: main-thread event-loop delay during the batched run: p99 ${(h.percentile(99) / 1e6).toFixed(1)} ms, max ${(h.max / 1e6).toFixed(1)} ms`);
-    await store.close();
+    const t0 = performance.now();
+    const one = messages(1_000, 'pglrow');
+    for (const m of one) await stores.copy.insertBatch([m]);
+    const base = one.length / ((performance.now() - t0) / 1000);
+    table('pglite (worker)', res, base);
+    console.log(`pglite: main-thread event-loop delay during the batched runs: p99 ${(h.percentile(99) / 1e6).toFixed(1)} ms, max ${(h.max / 1e6).toFixed(1)} ms`);
+    for (const s of Object.values(stores)) await s.close();
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -3,7 +3,7 @@
  * with the configured JWT_SECRET, with JWT_ISSUER / JWT_AUDIENCE when set, for a client's
  * CONNECT passcode. `--admin` adds `roles: ["admin"]`.
  */
-import { SignJWT } from 'jose';
+import { developmentToken } from '../apps/shared/auth/development-token';
 import { ConfigError, loadConfig } from '../apps/shared/config';
 import { USER_ID } from '../apps/broker/session/authenticator';
 
@@ -40,14 +40,8 @@ async function main(): Promise<void> {
   }
   if (config.JWT_SECRET === undefined) fail('JWT_SECRET is not set (at least 32 bytes): tokens are signed with it');
 
-  const jwt = new SignJWT(admin ? { roles: ['admin'] } : {})
-    .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
-    .setSubject(user)
-    .setIssuedAt()
-    .setExpirationTime(`${ttl}s`);
-  if (config.JWT_ISSUER !== undefined) jwt.setIssuer(config.JWT_ISSUER);
-  if (config.JWT_AUDIENCE !== undefined) jwt.setAudience(config.JWT_AUDIENCE);
-  process.stdout.write(`${await jwt.sign(new TextEncoder().encode(config.JWT_SECRET))}\n`);
+  const token = await developmentToken(user, { secret: config.JWT_SECRET, issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE, admin, ttlS: ttl });
+  process.stdout.write(`${token}\n`);
 }
 
 await main();

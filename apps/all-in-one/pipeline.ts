@@ -30,6 +30,15 @@ import { PackingOffload } from '../shared/queue/packing-offload';
 import { packingFrom, topologyFrom } from '../shared/queue/queue-options';
 import { openStore } from '../shared/store/open-store';
 import type { Store } from '../shared/store/store';
+import { openTrendingStore } from '../shared/insights/open-trending-store';
+import type { TrendingStore } from '../shared/insights/trending-store';
+import { startInsights } from '../consumer/insights/start-insights';
+import type { TrendingTicker } from '../consumer/insights/trending-ticker';
+import { startPushFromConfig } from '../consumer/push/open-push';
+import type { PushService } from '../consumer/push/push';
+import type { PushSender } from '../consumer/push/push-sender';
+import type { Presence } from '../shared/presence/presence';
+import { MemoryBranchQueue } from '../shared/queue/memory-branch-queue';
 
 export interface PipelineDeps {
   config: Config;
@@ -37,6 +46,10 @@ export interface PipelineDeps {
   registry: Registry;
   /** Share the broker's store; else opened from DATABASE_URL / DATA_DIR and closed by close(). */
   store?: Store;
+  /** Who is online, for push (the broker's presence); absent: every member but the sender counts as offline. */
+  presence?: Presence;
+  /** Replaces the sender the configuration chooses (tests aim firebase-admin at a local mock). */
+  pushSender?: PushSender;
 }
 
 export interface Pipeline {
@@ -46,6 +59,11 @@ export interface Pipeline {
   consumer: Consumer;
   /** Embedded dead letters (null when they go to RabbitMQ). */
   deadLetters: MemoryDeadLetters | null;
+  /** Trending word buckets the consumer counts into (null: INSIGHTS_ENABLED=false), and the live ticker (INSIGHTS_LIVE_INTERVAL_S). */
+  trending: TrendingStore | null;
+  trendingTicker: TrendingTicker | null;
+  /** The push consumer (null: AMQP_PUSH_ENABLED=false). */
+  push: PushService | null;
   /** Drain the queue and stream into the database (bounded by DRAIN_TIMEOUT_MS), release everything. */
   close(): Promise<void>;
 }
@@ -66,18 +84,40 @@ export async function startPipeline(deps: PipelineDeps): Promise<Pipeline> {
   let source: PackSource;
   let deadSink: DeadLetterSink;
   let memoryDead: MemoryDeadLetters | null = null;
+  let pushSource: PackSource | null = null;
+  let pushDead: DeadLetterSink | null = null;
   if (c.AMQP_URL) {
     offload = createAmqpOffload({ ...packingFrom(c), url: c.AMQP_URL, topology: topologyFrom(c), maxInflightPacks: c.OFFLOAD_MAX_INFLIGHT_PACKS }, log, registry);
     const link = new AmqpConsumerLink({ url: c.AMQP_URL, topology: topologyFrom(c), prefetch: c.CONSUMER_PREFETCH }, log, registry);
     source = link.source;
     deadSink = link.deadLetters;
+    if (c.AMQP_PUSH_ENABLED) {
+      const pushLink = new AmqpConsumerLink({ url: c.AMQP_URL, topology: topologyFrom(c), prefetch: c.PUSH_PREFETCH, queue: c.AMQP_PUSH_QUEUE }, log, registry);
+      pushSource = pushLink.source;
+      pushDead = pushLink.deadLetters;
+    }
   } else {
     memoryQueue = new MemoryPackQueue(c.EMBEDDED_QUEUE_MAX, c.CONSUMER_PREFETCH, registry, c.EMBEDDED_QUEUE_MAX_BYTES, c.REDIS_URL ? 'handed-over' : 'stored');
     offload = new PackingOffload(memoryQueue.transport, packingFrom(c), log, registry);
     source = memoryQueue.source;
     deadSink = memoryDead = new MemoryDeadLetters(c.EMBEDDED_DEAD_LETTERS_MAX, registry);
+    if (c.AMQP_PUSH_ENABLED) {
+      // The twin's push queue: a copy of every pack, bounded like RabbitMQ's (oldest dead-lettered).
+      const dead = memoryDead;
+      const branch = new MemoryBranchQueue(c.AMQP_PUSH_QUEUE, c.AMQP_PUSH_MAX_LENGTH, c.AMQP_PUSH_MAX_BYTES, c.PUSH_PREFETCH, registry, (body) => {
+        void dead.put({ reason: 'push queue full (maxlen): oldest pack dropped', stage: 'push-queue', body, messageIds: [] }).catch(() => undefined);
+      });
+      memoryQueue.addBranch(branch);
+      pushSource = branch.source;
+      pushDead = memoryDead;
+    }
   }
-  const consumer = await startConsumer({ source, stream, cache, deadLetters: deadSink, store }, consumerFrom(c), log, registry);
+  const trending = openTrendingStore(c);
+  const insights = trending ? startInsights(c, trending, log, registry) : null;
+  const consumer = await startConsumer({ source, stream, cache, deadLetters: deadSink, store, onStored: insights?.counter.onStored }, consumerFrom(c), log, registry);
+  const push = pushSource && pushDead
+    ? await startPushFromConfig(c, { source: pushSource, deadLetters: pushDead, store, presence: deps.presence ?? null, sender: deps.pushSender }, log, registry)
+    : null;
   await offload.start();
   log.info({ offload: offload.kind, stream: stream.kind, cache: cache?.kind ?? 'off', store: store.kind }, 'pipeline started');
 
@@ -87,6 +127,9 @@ export async function startPipeline(deps: PipelineDeps): Promise<Pipeline> {
     store,
     consumer,
     deadLetters: memoryDead,
+    trending,
+    trendingTicker: insights?.ticker ?? null,
+    push,
     close: closeOnce(async () => {
       const deadline = Date.now() + c.DRAIN_TIMEOUT_MS;
       await offload.close();
@@ -94,6 +137,9 @@ export async function startPipeline(deps: PipelineDeps): Promise<Pipeline> {
       while (memoryQueue && memoryQueue.depth() > 0 && Date.now() < deadline) await sleep(20);
       if (memoryQueue && memoryQueue.depth() > 0) log.error({ messages: memoryQueue.depth() }, 'in-process queue not drained before shutdown; these messages are lost');
       await consumer.close();
+      await push?.close();
+      await insights?.close(deadline);
+      await trending?.close();
       if (ownStore) await store.close();
     }),
   };

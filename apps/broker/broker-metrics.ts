@@ -22,6 +22,8 @@ export class BrokerMetrics {
   slowConsumerDisconnects = 0;
   heartbeatTimeouts = 0;
   nacks = 0;
+  /** Times a connection's reads were paused because it sent faster than SEND_RATE_PER_S. */
+  sendThrottles = 0;
   /** Gauges read at scrape time, set by the broker wiring. */
   gauges: { subscriptions(): number; destinations(): number; offloadDepth(): number; ringBytes(): number; ringEvictions(): number; bufferedBytes(): number; inputPaused(): number; inputPauses(): number; budgetEvictions(): number } = {
     subscriptions: () => 0,
@@ -50,6 +52,7 @@ export class BrokerMetrics {
     mirror(registry, 'stompbox_errors_total', 'ERROR frames and refusals, by reason (every limit has a reason)', () => m.errors, 'reason');
     mirror(registry, 'stompbox_slow_consumer_disconnects_total', 'Connections closed for exceeding the send buffer or pending limits', () => m.slowConsumerDisconnects);
     mirror(registry, 'stompbox_heartbeat_timeouts_total', 'Connections closed for missing heart-beats', () => m.heartbeatTimeouts);
+    mirror(registry, 'stompbox_send_throttles_total', 'Times reading from a connection paused because it sent faster than SEND_RATE_PER_S allows', () => m.sendThrottles);
     mirror(registry, 'stompbox_nacks_total', 'NACKed messages (discarded on topics, see README)', () => m.nacks);
     scrapedGauge(registry, 'stompbox_connections', 'Open WebSocket connections', () => m.openConnections);
     scrapedGauge(registry, 'stompbox_subscriptions', 'Active subscriptions on this node', () => m.gauges.subscriptions());
@@ -81,7 +84,7 @@ export class BrokerMetrics {
 }
 
 /** A prom-client Counter that mirrors a plain number (or map of numbers) at scrape time. */
-function mirror(registry: Registry, name: string, help: string, read: () => number | CountMap, label?: string): void {
+export function mirror(registry: Registry, name: string, help: string, read: () => number | CountMap, label?: string): void {
   const reported: CountMap = Object.create(null);
   new Counter({
     name,
@@ -106,6 +109,6 @@ function mirror(registry: Registry, name: string, help: string, read: () => numb
 }
 
 /** A prom-client Gauge that reads its value at scrape time. */
-function scrapedGauge(registry: Registry, name: string, help: string, read: () => number): void {
+export function scrapedGauge(registry: Registry, name: string, help: string, read: () => number): void {
   new Gauge({ name, help, registers: [registry], collect() { this.set(read()); } });
 }

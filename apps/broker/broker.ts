@@ -13,11 +13,17 @@ import type { Offload } from '../shared/queue/offload';
 import { emptyHistory, type HistorySource } from '../shared/history/history';
 import { compileRoomTemplate } from '../shared/rooms';
 import { RecentRing } from '../shared/history/recent-ring';
+import { httpAuthFor } from './http/http-auth';
 import { startHttpServer, type BrokerRoutes } from './http/http-server';
 import { BrokerMetrics } from './broker-metrics';
 import type { AccessPolicy } from './hub/access-policy';
 import type { DestinationHooks } from './hub/destination-hooks';
 import type { Relay } from './hub/relay';
+import { accessFromConfig } from './access/access-from-config';
+import type { MembershipLookup } from './access/membership-cache';
+import type { MembershipEvents } from '../shared/membership/membership-events';
+import type { Presence } from '../shared/presence/presence';
+import type { BrokerCluster } from './cluster/broker-cluster';
 import { Hub } from './hub/hub';
 import type { Authenticator } from './session/authenticator';
 import { authenticatorFromConfig, describeAuth } from './session/authenticator-from-config';
@@ -39,12 +45,23 @@ export interface BrokerOptions {
   /** HTTP routes as fastify plugins: `data` behind development mode's loopback rule, `public` not. */
   routes?: BrokerRoutes;
   auth?: Authenticator;
-  /** Checked before every SUBSCRIBE and SEND (none: everything is allowed). */
+  /** Checked before every SUBSCRIBE and SEND; default: the configured rules (access/access-from-config.ts). */
   access?: AccessPolicy;
+  /** Where room membership is looked up (the store) for the configured access rules. */
+  members?: MembershipLookup;
+  /** Membership changes from every process: drop cached access answers. */
+  membershipEvents?: MembershipEvents;
+  /** Told of every connection that completes CONNECT, and of its end. */
+  presence?: Presence;
   /** Called on a destination's first local subscriber and after its last. */
   hooks?: DestinationHooks;
   /** Other broker nodes (the cluster): every accepted SEND is handed to it. */
   relay?: Relay;
+  /**
+   * This node's link to the other nodes (cluster/): supplies hooks and relay (unless given),
+   * receives the hub, holds /readyz until its bindings are in place, closed after the drain.
+   */
+  cluster?: BrokerCluster;
   logger?: Logger;
   /** Install SIGTERM/SIGINT handlers that drain and exit (main only). */
   handleSignals?: boolean;
@@ -70,9 +87,11 @@ export interface BrokerHandle {
 export async function startBroker(opts: BrokerOptions = {}): Promise<BrokerHandle> {
   const config = opts.config ?? loadConfig({ ...process.env, ...opts.env });
   const logger = opts.logger ?? createLogger(config.LOG_LEVEL, 'broker');
-  const nodeId = config.NODE_ID ?? randomNodeId();
+  const nodeId = opts.cluster?.nodeId ?? config.NODE_ID ?? randomNodeId();
   const metrics = new BrokerMetrics(opts.registry, true);
   const offload = opts.offload ?? new MemoryOffload(config.OFFLOAD_MAX_PENDING);
+  const auth = opts.auth ?? authenticatorFromConfig(config);
+  const configured = opts.access ? null : accessFromConfig(config, auth.mode, { members: opts.members, events: opts.membershipEvents, registry: metrics.registry });
   const ring = new RecentRing({ perRoom: config.RECENT_RING_SIZE, maxRooms: config.RECENT_RING_MAX_ROOMS, maxBytes: config.RECENT_RING_MAX_BYTES });
   const hub = new Hub({
     ids: new MessageIdGenerator(nodeId),
@@ -80,12 +99,12 @@ export async function startBroker(opts: BrokerOptions = {}): Promise<BrokerHandl
     rooms: compileRoomTemplate(config.ROOM_TEMPLATE),
     ring,
     history: opts.history ?? emptyHistory,
-    access: opts.access,
-    hooks: opts.hooks,
-    relay: opts.relay,
+    access: opts.access ?? configured!.policy,
+    hooks: opts.hooks ?? opts.cluster?.hooks,
+    relay: opts.relay ?? opts.cluster?.relay,
     onHookError: (destination, err) => logger.warn({ err, destination }, 'last-unsubscribe hook failed; the destination may stay bound'),
   });
-  const auth = opts.auth ?? authenticatorFromConfig(config);
+  opts.cluster?.attach(hub);
 
   const ctx: SessionContext = {
     limits: {
@@ -99,11 +118,14 @@ export async function startBroker(opts: BrokerOptions = {}): Promise<BrokerHandl
       defaultPrefetch: config.DEFAULT_PREFETCH,
       historyMax: config.HISTORY_MAX,
       androidDetect: config.ANDROID_DETECT,
+      sendRatePerS: config.SEND_RATE_PER_S,
+      sendBurst: config.SEND_BURST,
       heartbeat: { serverSendMs: config.HEARTBEAT_SERVER_SEND_MS, serverRecvMs: config.HEARTBEAT_SERVER_RECV_MS, minMs: config.HEARTBEAT_MIN_MS },
     },
     hub,
     auth,
     metrics,
+    presence: opts.presence,
     onInternalError: (err) => logger.error({ err }, 'internal error in session'),
   };
   const transport: TransportLimits = {
@@ -129,13 +151,10 @@ export async function startBroker(opts: BrokerOptions = {}): Promise<BrokerHandl
   if (config.MAX_CONNECTIONS !== undefined && capacity !== null && config.MAX_CONNECTIONS > capacity) {
     logger.warn({ maxConnections: config.MAX_CONNECTIONS, capacity }, 'MAX_CONNECTIONS is above what the open-file limit allows: connections past the limit will be reset, not refused');
   }
-  // WebSocket clients prove who they are with a token in JWT mode, so they may come from anywhere.
+  // Clients prove who they are with a token in JWT mode, so they may come from anywhere: on the
+  // WebSocket, and on the REST API, which checks the same tokens (http/api-guard.ts).
   const loopbackOnly = auth.mode === 'development' && !config.ALLOW_REMOTE_WITHOUT_AUTH;
   const origins = { allowedOrigins: new Set(config.ALLOWED_ORIGINS), loopbackHostOnly: loopbackOnly };
-  // The REST data routes do not check tokens yet: they stay loopback-only in every mode
-  // unless ALLOW_REMOTE_WITHOUT_AUTH is set.
-  const httpLoopbackOnly = !config.ALLOW_REMOTE_WITHOUT_AUTH;
-  const httpOrigins = { allowedOrigins: origins.allowedOrigins, loopbackHostOnly: httpLoopbackOnly };
   const endpoint = new WsEndpoint(
     {
       path: config.WS_PATH,
@@ -177,13 +196,21 @@ export async function startBroker(opts: BrokerOptions = {}): Promise<BrokerHandl
       const reasons: string[] = [];
       if (!endpoint.isAccepting) reasons.push('shutting-down');
       if (!offload.isReady()) reasons.push(`offload-${offload.kind}-not-ready`);
+      const cluster = opts.cluster?.notReady();
+      if (cluster) reasons.push(cluster);
       return reasons;
     },
     routes: opts.routes ?? {},
-    loopbackOnly: httpLoopbackOnly,
-    origins: httpOrigins,
+    loopbackOnly,
+    origins,
+    auth: httpAuthFor(auth),
+    rateLimit: { max: config.API_RATE_LIMIT_MAX, windowMs: config.API_RATE_LIMIT_WINDOW_MS, maxKeys: config.API_RATE_LIMIT_MAX_KEYS },
+    metricsListener: config.METRICS_PORT === undefined ? undefined : { host: config.METRICS_HOST ?? config.HOST, port: config.METRICS_PORT },
     onUpgrade: endpoint.handleUpgrade,
   });
+  if (config.METRICS_HOST !== undefined && config.METRICS_PORT === undefined) {
+    logger.warn('METRICS_HOST is set without METRICS_PORT: /healthz, /readyz and /metrics stay on the main port');
+  }
   const port = http.port;
   const url = `ws://127.0.0.1:${port}${config.WS_PATH}`;
 
@@ -191,6 +218,8 @@ export async function startBroker(opts: BrokerOptions = {}): Promise<BrokerHandl
     logger.info({ connections: endpoint.connections }, 'draining');
     http.close();
     await endpoint.drain(Date.now() + config.DRAIN_TIMEOUT_MS);
+    configured?.close();
+    await opts.cluster?.close();
     await offload.close();
     http.closeAll();
     logger.info('drained');
@@ -201,9 +230,7 @@ export async function startBroker(opts: BrokerOptions = {}): Promise<BrokerHandl
   if (auth.mode === 'jwt') {
     logger.info(
       opts.auth ? { auth: 'jwt' } : describeAuth(config),
-      config.ALLOW_REMOTE_WITHOUT_AUTH
-        ? 'JWT authentication on CONNECT: WebSocket clients with a valid token are admitted from anywhere; ALLOW_REMOTE_WITHOUT_AUTH=true also opens the REST routes, which do not check tokens yet'
-        : 'JWT authentication on CONNECT: WebSocket clients with a valid token are admitted from anywhere; the REST routes serve loopback clients only (they do not check tokens yet)',
+      'JWT authentication on CONNECT and on the REST API: clients with a valid token are admitted from anywhere',
     );
   }
   if (auth.mode === 'development') {

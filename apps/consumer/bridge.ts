@@ -10,7 +10,7 @@
  * "decode") and acked, never retried forever.
  */
 import type { Logger } from 'pino';
-import { scanPack } from '../shared/queue/pack-codec';
+import { indexPack } from '../shared/queue/pack-codec';
 import type { DeadLetterSink, PackDelivery, PackSource } from '../shared/queue/pack-source';
 import type { ConsumerMetrics } from './consumer-metrics';
 import type { PackStream } from './stream/pack-stream';
@@ -28,7 +28,7 @@ export interface BridgeOptions {
 
 interface Held {
   d: PackDelivery;
-  /** The pack checked out (scanPack); false when it did not decode. */
+  /** The pack checked out (indexPack); false when it did not decode. */
   ok: boolean;
   error: string | null;
 }
@@ -78,7 +78,9 @@ export class Bridge {
     let ok = false;
     let error: string | null = null;
     try {
-      scanPack(d.body); // validate only: no bodies copied
+      // Validate (no bodies copied); the index is kept with the Buffer, so the recent cache
+      // and, with the in-process stream, the writer reuse this parse.
+      indexPack(d.body);
       ok = true;
     } catch (err) {
       error = (err as Error).message;

@@ -14,6 +14,7 @@ import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { closeOnce } from '../shared/close-once';
 import type { Store } from '../shared/store/store';
+import type { OutboundMessage } from '../shared/message';
 import type { DeadLetterSink, PackSource } from '../shared/queue/pack-source';
 import { HoldingDeadLetters } from '../shared/queue/holding-dead-letters';
 import { Bridge } from './bridge';
@@ -46,6 +47,8 @@ export interface ConsumerParts {
   cache: RecentCache | null;
   deadLetters: DeadLetterSink;
   store: Store;
+  /** Told each batch of stored room messages (insights: consumer/insights); must return at once. */
+  onStored?: (messages: readonly OutboundMessage[]) => void;
 }
 
 export interface ConsumerStatus {
@@ -85,7 +88,7 @@ export async function startConsumer(parts: ConsumerParts, opts: ConsumerOptions,
       blockMs: opts.writerBlockMs,
       claimIdleMs: opts.claimIdleMs,
       claimEveryMs: opts.claimEveryMs,
-    }, logger, m, firstUse),
+    }, logger, m, firstUse, parts.onStored ?? null),
   );
   for (const w of writers) w.start();
   await bridge.start();

@@ -63,7 +63,7 @@ export class FirstUseDirectory {
   }
 
   /** Queue the pairs of stored messages not yet created. Never waits. */
-  note(msgs: readonly OutboundMessage[]): void {
+  note(msgs: ReadonlyArray<Pick<OutboundMessage, 'roomId' | 'senderId'>>): void {
     if (this.closing) return;
     for (const msg of msgs) {
       if (msg.roomId === null) continue;

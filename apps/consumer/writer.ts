@@ -1,7 +1,8 @@
 /**
  * The batch writer: stream → Postgres. Reads packs with the consumer group (XREADGROUP),
- * inserts all their room messages with one MessageStore.insertBatch (multi-row INSERT ...
- * ON CONFLICT DO NOTHING, so redeliveries are harmless), then acknowledges the entries.
+ * inserts all their room messages with one MessageStore.insertBatch (COPY into a staging
+ * table or a multi-row INSERT, ON CONFLICT DO NOTHING either way, so redeliveries are
+ * harmless), then acknowledges the entries.
  * Every `claimEveryMs` it first takes over entries another writer left pending for longer
  * than `claimIdleMs` (a crashed consumer: XAUTOCLAIM).
  *
@@ -25,7 +26,8 @@
 import type { Logger } from 'pino';
 import { StoreUnavailableError, type InsertResult, type MessageStore, type RejectedRow } from '../shared/store/message-store';
 import type { OutboundMessage } from '../shared/message';
-import { decodePack, encodePack } from '../shared/queue/pack-codec';
+import { indexPack, packFromParts, type PackIndex } from '../shared/queue/pack-codec';
+import { PackedRows } from '../shared/store/packed-rows';
 import type { DeadLetterSink } from '../shared/queue/pack-source';
 import { backoffMs } from '../shared/backoff';
 import { sleep } from '../shared/sleep';
@@ -61,6 +63,8 @@ export class StreamWriter {
     private readonly logger: Logger,
     private readonly m: ConsumerMetrics,
     private readonly firstUse: FirstUseDirectory | null = null,
+    /** Told each stored batch's room messages (word counting); must return at once. */
+    private readonly onStored: ((msgs: readonly OutboundMessage[]) => void) | null = null,
   ) {}
 
   start(): void {
@@ -114,27 +118,32 @@ export class StreamWriter {
 
   /** Store the entries' room messages; false if it had to give up at the stop deadline. */
   private async write(entries: StreamEntry[]): Promise<boolean> {
-    const msgs: OutboundMessage[] = [];
+    // Each pack is parsed once (indexPack; with the in-process stream the bridge's parse of
+    // the very same Buffer is reused) and its rows stay in it: the store copies field bytes
+    // straight into its statement (shared/store/packed-rows.ts).
+    const rows = new PackedRows();
+    let skipped = 0;
     for (const e of entries) {
-      let decoded: OutboundMessage[];
+      let ix: PackIndex;
       try {
-        decoded = decodePack(e.body, false); // bodies share the entry's buffer, dropped together
+        ix = indexPack(e.body);
       } catch (err) {
         await this.deadLetters.put({ reason: (err as Error).message, stage: 'decode', body: e.body, messageIds: [] });
         this.m.deadLetters.inc({ stage: 'decode' });
         continue;
       }
-      for (const m of decoded) {
-        if (m.roomId === null) this.m.skipped.inc();
-        else msgs.push(m);
+      for (let i = 0; i < ix.count; i++) {
+        if (ix.roomIds[i] === null) skipped++;
+        else rows.add(ix, i);
       }
     }
-    if (msgs.length === 0) return true;
+    if (skipped > 0) this.m.skipped.inc(skipped);
+    if (rows.length === 0) return true;
     let failures = 0;
     let res: InsertResult;
     for (;;) {
       try {
-        res = await this.store.insertBatch(msgs);
+        res = await this.store.insertBatch(this.store.packedRows ? rows : rows.messages());
         break;
       } catch (err) {
         failures++;
@@ -142,44 +151,46 @@ export class StreamWriter {
         if (!(err instanceof StoreUnavailableError) && failures >= UNEXPECTED_ERROR_RETRIES) {
           // Not an outage but something about these rows (the store should have returned them
           // as rejected): find the culprits one by one rather than block the stream forever.
-          return this.writeOneByOne(msgs);
+          return this.writeOneByOne(rows);
         }
         if (failures === 1 || failures % 10 === 0) {
-          this.logger.warn({ writer: this.name, err: (err as Error).message, failures, rows: msgs.length }, 'batch insert failed; retrying');
+          this.logger.warn({ writer: this.name, err: (err as Error).message, failures, rows: rows.length }, 'batch insert failed; retrying');
         }
         const delay = backoffMs(failures, INSERT_RETRY);
         if (Date.now() + delay > this.stopAt) return false;
         await sleep(delay);
       }
     }
-    this.m.batchRows.observe(msgs.length);
+    this.m.batchRows.observe(rows.length);
     const now = Date.now();
-    for (const m of msgs) this.m.lagSeconds.observe(Math.max(0, now - m.sentAt) / 1000);
+    for (let r = 0; r < rows.length; r++) this.m.lagSeconds.observe(Math.max(0, now - rows.sentAt(r)) / 1000);
     if (failures > 0) this.logger.info({ writer: this.name, failures }, 'database writes resumed');
     // Outside the insert retry: a dead-letter sink that cannot take them (full) holds these
     // entries un-acked; the rows themselves are stored.
-    if (res.rejected.length > 0) await this.deadLetterRejected(msgs, res.rejected);
-    this.firstUse?.note(msgs); // queued for its own loop: room creation never delays the next batch
+    if (res.rejected.length > 0) await this.deadLetterRejected(rows, res.rejected);
+    this.firstUse?.note(memberPairs(rows)); // queued for its own loop: room creation never delays the next batch
+    if (this.onStored) this.onStored(rows.messages());
     return true;
   }
 
   /** Insert rows singly; a row that fails other than by an outage is dead-lettered. */
-  private async writeOneByOne(msgs: OutboundMessage[]): Promise<boolean> {
-    for (const m of msgs) {
-      const rejected = await this.insertOne(m);
+  private async writeOneByOne(rows: PackedRows): Promise<boolean> {
+    for (let r = 0; r < rows.length; r++) {
+      const one = rows.slice(r, r + 1);
+      const rejected = await this.insertOne(one);
       if (rejected === null) return false; // deadline passed while the database was down
-      if (rejected.length > 0) await this.deadLetterRejected([m], rejected);
+      if (rejected.length > 0) await this.deadLetterRejected(one, rejected);
     }
     return true;
   }
 
   /** One row: what the store refused (any failure but an outage counts), or null at the stop deadline. */
-  private async insertOne(m: OutboundMessage): Promise<RejectedRow[] | null> {
+  private async insertOne(one: PackedRows): Promise<RejectedRow[] | null> {
     for (let failures = 0; ; failures++) {
       try {
-        return (await this.store.insertBatch([m])).rejected;
+        return (await this.store.insertBatch(this.store.packedRows ? one : one.messages())).rejected;
       } catch (err) {
-        if (!(err instanceof StoreUnavailableError)) return [{ id: m.id, reason: `store failed: ${(err as Error).message}` }];
+        if (!(err instanceof StoreUnavailableError)) return [{ id: one.ids[0], reason: `store failed: ${(err as Error).message}` }];
         const delay = backoffMs(failures, INSERT_RETRY);
         if (Date.now() + delay > this.stopAt) return null;
         await sleep(delay);
@@ -187,14 +198,32 @@ export class StreamWriter {
     }
   }
 
-  private async deadLetterRejected(msgs: OutboundMessage[], rejected: Array<{ id: string; reason: string; code?: string }>): Promise<void> {
-    const byId = new Map(msgs.map((m) => [m.id, m]));
-    for (const r of rejected) {
-      const m = byId.get(r.id);
-      const reason = r.code ? `${r.reason} (SQLSTATE ${r.code})` : r.reason;
-      await this.deadLetters.put({ reason, stage: 'store', body: m ? encodePack([m]) : Buffer.alloc(0), messageIds: [r.id] });
+  private async deadLetterRejected(rows: PackedRows, rejected: RejectedRow[]): Promise<void> {
+    const byId = new Map<string, number>();
+    for (let r = 0; r < rows.length; r++) byId.set(rows.ids[r], r);
+    for (const x of rejected) {
+      const r = byId.get(x.id);
+      const reason = x.code ? `${x.reason} (SQLSTATE ${x.code})` : x.reason;
+      // The row's own bytes cut from its pack: a one-message pack, nothing re-encoded.
+      const body = r === undefined ? Buffer.alloc(0) : packFromParts([rows.part(r)]);
+      await this.deadLetters.put({ reason, stage: 'store', body, messageIds: [x.id] });
       this.m.deadLetters.inc({ stage: 'store' });
-      this.logger.error({ id: r.id, reason }, 'message the database refused was dead-lettered');
+      this.logger.error({ id: x.id, reason }, 'message the database refused was dead-lettered');
     }
   }
+}
+
+/** The distinct (room, sender) pairs of a batch, for first-use creation. */
+function memberPairs(rows: PackedRows): Array<Pick<OutboundMessage, 'roomId' | 'senderId'>> {
+  const seen = new Set<string>();
+  const out: Array<Pick<OutboundMessage, 'roomId' | 'senderId'>> = [];
+  for (let r = 0; r < rows.length; r++) {
+    const roomId = rows.roomId(r)!;
+    const senderId = rows.senderId(r);
+    const key = roomId + '\u0000' + senderId;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    out.push({ roomId, senderId });
+  }
+  return out;
 }

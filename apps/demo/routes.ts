@@ -21,9 +21,13 @@ export interface DemoRouteOptions {
   wsPath?: string;
   /** Room destination template (config ROOM_TEMPLATE). */
   roomTemplate?: string;
+  /** How the page proves who it is: CONNECT login (development mode) or a token from POST /demo/token. */
+  auth?: 'login' | 'token';
 }
 
-const DemoConfig = z.object({ wsPath: z.string(), roomTemplate: z.string() }).describe('WebSocket path and room destination template');
+const DemoConfig = z
+  .object({ wsPath: z.string(), roomTemplate: z.string(), auth: z.enum(['login', 'token']) })
+  .describe('WebSocket path, room destination template, and how the page authenticates');
 
 function securityHeaders(reply: FastifyReply, path: string): void {
   // The `mime` table @fastify/send uses still says application/javascript; text/javascript
@@ -34,7 +38,7 @@ function securityHeaders(reply: FastifyReply, path: string): void {
 
 /** The demo page as a plugin; mount it on the broker (`startBroker({ routes: { public: [...] } })`). */
 export function demoRoutes(distDir: string = DEFAULT_DEMO_DIST, opts: DemoRouteOptions = {}): HttpPlugin {
-  const config = { wsPath: opts.wsPath ?? '/ws', roomTemplate: opts.roomTemplate ?? '/topic/room.{roomId}' };
+  const config = { wsPath: opts.wsPath ?? '/ws', roomTemplate: opts.roomTemplate ?? '/topic/room.{roomId}', auth: opts.auth ?? 'login' };
 
   return async (app) => {
     await app.register(fastifyStatic, {

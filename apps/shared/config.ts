@@ -104,8 +104,8 @@ export const configSchema = z.object({
   AMQP_DEAD_EXCHANGE: z.string().min(1).default('stompbox.dead'),
   AMQP_DEAD_QUEUE: z.string().min(1).default('stompbox.dead'),
   AMQP_DELIVERY_LIMIT: int(20, 1),
-  /** Route packs to the push queue too. Off until a push consumer exists (nothing would drain it). */
-  AMQP_PUSH_ENABLED: bool(false),
+  /** Route packs to the push queue too, and run the push consumer on it (RabbitMQ, or the in-process twin). */
+  AMQP_PUSH_ENABLED: bool(true),
   /** Push queue bounds (packs, bytes): the oldest are dropped past them. Dead-letter queue bounds: new dead letters are refused past them. */
   AMQP_PUSH_MAX_LENGTH: int(100_000, 1),
   AMQP_PUSH_MAX_BYTES: int(64 * 1024 * 1024, 1024),
@@ -177,6 +177,27 @@ export const configSchema = z.object({
   /** A connection is closed this long after its token's `exp` (-1: never). */
   JWT_EXPIRY_GRACE_S: int(0, -1),
 
+  // --- access on the STOMP side (who may subscribe and send where) ---
+  /** Rooms: `members` (membership checked, cached) or `open`. Default: members with JWT, open in development mode. */
+  ROOM_ACCESS: z.enum(['members', 'open']).optional(),
+  /** Destinations that are neither rooms nor user queues: open to any authenticated user, or closed. */
+  PUBSUB_ACCESS: z.enum(['open', 'closed']).default('open'),
+  /** SEND to another user's `/user/{userId}/queue/{name}`: `off` (default) or `any` authenticated user. */
+  USER_SEND: z.enum(['off', 'any']).default('off'),
+  /** How long a membership answer is trusted before it is looked up again (changes also invalidate it at once). */
+  ACCESS_CACHE_TTL_MS: int(30_000, 0),
+  /** Membership answers cached in one broker process (oldest dropped first). */
+  ACCESS_CACHE_MAX_ENTRIES: int(100_000, 1),
+  /** SENDs per second one connection may make (0: unlimited); past it, reads from its socket pause. */
+  SEND_RATE_PER_S: int(0, 0),
+  /** SENDs a connection may make in a burst above SEND_RATE_PER_S. */
+  SEND_BURST: int(200, 1),
+  /**
+   * With JWT_SECRET: the demo page may ask for a development token (and room membership) from
+   * loopback (`POST /demo/token`). Never in production: refused when NODE_ENV=production.
+   */
+  DEMO_TOKENS: bool(false),
+
   /** Development mode: the consumer creates rooms and users named by SENDs on first use. */
   CREATE_ON_FIRST_USE: bool(true),
   /** Distinct rooms one sender may be made a member of (creating them) per minute; past it the pair is skipped. */
@@ -186,6 +207,129 @@ export const configSchema = z.object({
   FIRST_USE_QUEUE_MAX_BYTES: int(4 * 1024 * 1024, 1024),
   /** Pairs created per database statement. */
   FIRST_USE_BATCH: int(500, 1, 10_000),
+
+  // --- cluster: broker nodes sharing rooms through RabbitMQ (apps/broker/cluster) ---
+  /** Broker processes (nodes) sharing one port: a number or `auto` (one per core). More than one needs AMQP_URL. */
+  BROKER_PROCESSES: z.union([z.literal('auto'), z.coerce.number().int().min(1).max(256)]).default(1),
+  /** With AMQP_URL: relay messages live between nodes (off: nodes share only persistence and history). */
+  CLUSTER_ENABLED: bool(true),
+  /** Direct exchange (durable) the node queues bind to by destination; queue `<prefix><nodeId>` per node. */
+  CLUSTER_EXCHANGE: z.string().min(1).default('stompbox.nodes'),
+  CLUSTER_QUEUE_PREFIX: z.string().min(1).default('stompbox.node.'),
+  /** Bytes a node's queue holds before RabbitMQ drops its oldest (a node too busy to read). */
+  CLUSTER_QUEUE_MAX_BYTES: int(64 * 1024 * 1024, 1024),
+  /** Messages / bytes waiting to be relayed; past either a message is not relayed (counted as missed). */
+  CLUSTER_MAX_PENDING: int(100_000, 1),
+  CLUSTER_MAX_PENDING_BYTES: int(64 * 1024 * 1024, 1024),
+  /** A destination's messages of one event-loop turn go in packs of at most this many messages / bytes. */
+  CLUSTER_PACK_MAX_MESSAGES: int(500, 1),
+  CLUSTER_PACK_MAX_BYTES: int(256 * 1024, 1024),
+  /** Packs from other nodes un-acked at once. */
+  CLUSTER_PREFETCH: int(256, 1),
+  /** How long a first SUBSCRIBE waits for a reconnecting node's bindings before it is acknowledged anyway. */
+  CLUSTER_BIND_WAIT_MS: int(5_000, 0),
+
+  // --- insights: trending words counted by the consumer (apps/shared/insights, apps/consumer/insights) ---
+  /** Count the words of stored room messages (off: nothing counted, the trending routes answer empty). */
+  INSIGHTS_ENABLED: bool(true),
+  /** Redis keys of the minute buckets (with REDIS_URL). */
+  INSIGHTS_KEY_PREFIX: z.string().min(1).default('stompbox:trend:'),
+  /** Distinct words kept per minute of one room, and per minute across rooms; the least counted are trimmed. */
+  INSIGHTS_MAX_WORDS_PER_BUCKET: int(1_000, 10),
+  INSIGHTS_MAX_WORDS_OVERALL_BUCKET: int(10_000, 10),
+  /** Longer words are not counted; at most this many distinct words of one message count. */
+  INSIGHTS_MAX_WORD_CHARS: int(32, 2, 256),
+  INSIGHTS_MAX_WORDS_PER_MESSAGE: int(32, 1, 1_000),
+  /** Bytes of one message's text read for words. */
+  INSIGHTS_MAX_TEXT_BYTES: int(2_048, 64, 1024 * 1024),
+  /** Strip Korean particles (서울에서 → 서울). */
+  INSIGHTS_STRIP_KOREAN_PARTICLES: bool(true),
+  /** More stop words besides the shipped Korean and English lists (comma-separated). */
+  INSIGHTS_EXTRA_STOP_WORDS: z.string().default(''),
+  /** Stored messages waiting to be counted, and their body bytes; past either, messages are not counted (metric). */
+  INSIGHTS_QUEUE_MAX: int(20_000, 1),
+  INSIGHTS_QUEUE_MAX_BYTES: int(16 * 1024 * 1024, 1024),
+  /** In-process buckets (no REDIS_URL): word entries over all minutes and rooms. */
+  INSIGHTS_MEMORY_MAX_WORDS: int(2_000_000, 1_000),
+  /** How long a summed window is reused by the next query of the same window. */
+  INSIGHTS_QUERY_CACHE_MS: int(1_000, 0, 60_000),
+  /** Publish each active room's top words to `<room destination>.trending` every this many seconds (0: off). */
+  INSIGHTS_LIVE_INTERVAL_S: int(0, 0, 3_600),
+  /** Rooms published per interval, at most (the most recently active). */
+  INSIGHTS_LIVE_MAX_ROOMS: int(1_000, 1),
+  INSIGHTS_LIVE_WINDOW_MINUTES: int(5, 1, 60),
+  INSIGHTS_LIVE_LIMIT: int(10, 1, 100),
+
+  // --- push notifications: FCM to offline room members (apps/consumer/push) ---
+  /** Service-account JSON file for firebase-admin; or the JSON itself in FCM_SERVICE_ACCOUNT_JSON. Neither: pushes are off (decisions still made and counted). */
+  GOOGLE_APPLICATION_CREDENTIALS: z.string().trim().transform((v) => (v === '' ? undefined : v)).optional(),
+  /** Never validated here, so never echoed into a configuration error: it holds a private key. */
+  FCM_SERVICE_ACCOUNT_JSON: z.string().transform((v) => (v.trim() === '' ? undefined : v)).optional(),
+  /** Per user and room at most one push per this interval, carrying the count of messages it stands for (0: no wait). */
+  PUSH_COLLAPSE_MS: int(1_000, 0, 3_600_000),
+  /** (user, room) windows open at once, and their bytes; past either no pack is taken until windows close. */
+  PUSH_COLLAPSE_MAX_WINDOWS: int(100_000, 1),
+  PUSH_COLLAPSE_MAX_BYTES: int(64 * 1024 * 1024, 1024),
+  /** Packs un-acked from the push queue at once. */
+  PUSH_PREFETCH: int(16, 1),
+  /** Tokens per sendEachForMulticast call (FCM allows 500) and calls in flight at once. */
+  PUSH_BATCH_TOKENS: int(500, 1, 500),
+  PUSH_CONCURRENCY: int(4, 1, 64),
+  /** FCM's payload limit; the body is cut to fit it. */
+  PUSH_PAYLOAD_MAX_BYTES: int(4_096, 1_024, 4_096),
+  /** Sends of one push to one token before it is dead-lettered (UNAVAILABLE, INTERNAL, QUOTA_EXCEEDED). */
+  PUSH_RETRY_ATTEMPTS: int(5, 1, 50),
+  PUSH_RETRY_BASE_MS: int(1_000, 1),
+  PUSH_RETRY_MAX_MS: int(600_000, 1),
+  /** A QUOTA_EXCEEDED retry waits at least this long. */
+  PUSH_QUOTA_RETRY_MIN_MS: int(60_000, 0),
+  /** Tokens being sent or waiting for a retry, at most; past it no pack is taken (the queue holds them). */
+  PUSH_RETRY_MAX_TOKENS: int(50_000, 1),
+  /** How long a room's member list (and name) is reused before it is read again; rooms kept at most. */
+  PUSH_MEMBERS_CACHE_MS: int(5_000, 0),
+  PUSH_MEMBERS_CACHE_ROOMS: int(10_000, 1),
+  /** Device tokens not re-registered for this long are deleted, checked every PUSH_PRUNE_EVERY_MS (0: never). */
+  PUSH_TOKEN_MAX_AGE_DAYS: int(270, 1),
+  PUSH_PRUNE_EVERY_MS: int(6 * 3_600_000, 0),
+
+  // --- presence and membership events (apps/shared/presence, apps/shared/membership) ---
+  /** Each process refreshes its presence this often; a process that stops (killed) drops out within PRESENCE_EXPIRY_MS (must be longer; 3x is good). */
+  PRESENCE_REFRESH_MS: int(5_000, 10),
+  PRESENCE_EXPIRY_MS: int(15_000, 20),
+  /** Users one process reports at most; connections of further users are not reported (metric). */
+  PRESENCE_MAX_USERS_PER_PROCESS: int(100_000, 1),
+  /** Connects and disconnects within this delay go to Redis in one write. */
+  PRESENCE_FLUSH_MS: int(20, 0, 10_000),
+  /** User ids per Redis script call in one presence query (all calls in one round trip). */
+  PRESENCE_QUERY_BATCH: int(500, 1, 5_000),
+  /** A presence write or query slower than this fails (a query then rejects: unknown, never "offline"). */
+  PRESENCE_TIMEOUT_MS: int(1_000, 10),
+  PRESENCE_KEY_PREFIX: z.string().min(1).default('stompbox:presence:'),
+  /** Redis pub/sub channel announcing membership changes to every broker process. */
+  MEMBERSHIP_CHANNEL: z.string().min(1).default('stompbox:membership'),
+  MEMBERSHIP_PUBLISH_TIMEOUT_MS: int(1_000, 10),
+
+  // --- REST API (apps/broker/http): rate limit, bodies, user messages, the probes' own listener ---
+  /** Requests one API caller (its user; its address when not identified) may make per window; 0: no limit. */
+  API_RATE_LIMIT_MAX: int(600, 0, 1_000_000),
+  API_RATE_LIMIT_WINDOW_MS: int(60_000, 1_000, 3_600_000),
+  /** Callers the rate limiter remembers at once (least recently seen forgotten first). */
+  API_RATE_LIMIT_MAX_KEYS: int(10_000, 100, 1_000_000),
+  /** Largest JSON request body of the REST API. */
+  API_MAX_BODY_BYTES: int(64 * 1024, 1024, 4 * 1024 * 1024),
+  /** Who may POST /api/users/:id/messages: `admin` (default) or `any` authenticated user. */
+  API_USER_MESSAGES: z.enum(['admin', 'any']).default('admin'),
+  /** Set: /healthz, /readyz and /metrics move to this port (on METRICS_HOST, default HOST) and leave the main one. */
+  METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
+  METRICS_HOST: z.string().trim().min(1).optional(),
+
+  // --- storage: how message rows are written, and the embedded database's memory (apps/shared/store) ---
+  /** insertBatch's path (shared/store/row-inserter.ts): copy (COPY into a staging table; fastest measured), unnest (pg arrays), prisma (Prisma's raw SQL). */
+  STORE_INSERT_PATH: z.enum(['copy', 'unnest', 'prisma']).default('copy'),
+  /** Rows per insert statement (larger batches are split; a refused chunk is bisected). */
+  STORE_INSERT_CHUNK_ROWS: int(1_000, 1, 100_000),
+  /** Embedded PGlite's shared_buffers in MiB: most of its memory (PGlite's own default, 128, costs ~130 MiB RSS). */
+  EMBEDDED_DB_SHARED_BUFFERS_MB: int(16, 1, 1_024),
 
   // --- shutdown ---
   DRAIN_TIMEOUT_MS: int(10_000, 0),
@@ -213,6 +357,9 @@ export function loadConfig(env: NodeJS.ProcessEnv | Record<string, string | unde
   }
   if (r.data.JWT_SECRET !== undefined && r.data.JWT_JWKS_URL !== undefined) {
     throw new ConfigError('invalid configuration: JWT_SECRET and JWT_JWKS_URL are mutually exclusive (HS256 with a shared secret, or keys from a JWKS)');
+  }
+  if (r.data.DEMO_TOKENS && (r.data.JWT_SECRET === undefined || env.NODE_ENV === 'production')) {
+    throw new ConfigError('invalid configuration: DEMO_TOKENS hands out development tokens: it needs JWT_SECRET and is refused when NODE_ENV=production');
   }
   return r.data;
 }

@@ -1,4 +1,7 @@
-/** `GET /api/dead-letters`: the embedded dead letters' reasons and message ids, newest last. */
+/**
+ * `GET /api/dead-letters`: the embedded dead letters' reasons and message ids, newest last.
+ * The broker mounts it for admins only (`adminOnly`, request-principal.ts).
+ */
 import { z } from 'zod';
 import type { HttpPlugin } from '../../shared/http/create-http-server';
 import { errorResponses } from '../../shared/http/http-errors';
@@ -33,7 +36,7 @@ export function deadLettersRoute(dead: DeadLetterList): HttpPlugin {
           summary: 'The embedded pipeline’s dead letters (reasons and message ids), newest last',
           tags: ['dead-letters'],
           querystring: z.object({ limit: limitSchema(1_000, 100, 'Most letters to list (the newest)') }),
-          response: { 200: Letters, ...errorResponses(400, 403) },
+          response: { 200: Letters, ...errorResponses(400, 401, 403, 429) },
         },
       },
       async (req) => {

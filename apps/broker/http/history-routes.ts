@@ -4,13 +4,17 @@
  * Reads the store (Postgres), newest page first; each page is oldest-first. The response's
  * `nextBefore` is the id to pass as `before` for the previous (older) page, null at the start.
  * Bodies are returned as UTF-8 text when they are text, else base64 (`bodyEncoding`).
+ * Members of the room and admins only.
  */
 import { z } from 'zod';
 import type { HttpPlugin } from '../../shared/http/create-http-server';
 import { errorResponses } from '../../shared/http/http-errors';
 import type { OutboundMessage } from '../../shared/message';
 import { MAX_QUERY_LIMIT, type MessageStore } from '../../shared/store/message-store';
+import type { RoomDirectory } from '../../shared/store/room-directory';
 import { bodyIsText } from '../../shared/store/message-rows';
+import { principalOf } from './request-principal';
+import { requireReader } from './room-access';
 import { idSchema, limitSchema } from './schemas';
 
 export interface HistoryRouteOptions {
@@ -55,7 +59,7 @@ export function messageToJson(m: OutboundMessage): z.infer<typeof StoredMessage>
   };
 }
 
-export function historyRoutes(store: MessageStore, opts: HistoryRouteOptions = {}): HttpPlugin {
+export function historyRoutes(store: MessageStore & RoomDirectory, opts: HistoryRouteOptions = {}): HttpPlugin {
   const maxLimit = Math.min(opts.maxLimit ?? 200, MAX_QUERY_LIMIT);
   const defaultLimit = Math.min(opts.defaultLimit ?? 50, maxLimit);
   const Query = z.object({
@@ -72,16 +76,17 @@ export function historyRoutes(store: MessageStore, opts: HistoryRouteOptions = {
       '/api/rooms/:roomId/messages',
       {
         schema: {
-          summary: 'Page back through a room’s stored messages, newest page first',
+          summary: 'Page back through a room’s stored messages, newest page first (members and admins)',
           tags: ['history'],
           params: z.object({ roomId: idSchema('Room id') }),
           querystring: Query,
-          response: { 200: Page, ...errorResponses(400, 403, 503) },
+          response: { 200: Page, ...errorResponses(400, 401, 403, 429, 503) },
         },
       },
       async (req) => {
         const { roomId } = req.params;
         const { before, limit } = req.query;
+        await requireReader(store, principalOf(req), roomId);
         const page = await store.messagesBefore(roomId, before ? before : null, limit);
         return { roomId, messages: page.map(messageToJson), nextBefore: page.length === limit ? page[0].id : null };
       },

@@ -1,7 +1,8 @@
 /**
- * The broker's HTTP surface without a database: schema refusals of the REST routes, the
- * OpenAPI document and docs page, unknown routes, the loopback rule and store outages.
- * The routes' behaviour against real Postgres is in store-routes.test.ts.
+ * The broker's HTTP surface without a database, in development mode: schema refusals of the
+ * REST routes, the OpenAPI document and docs page, unknown routes, the loopback rule and store
+ * outages. Callers and their rules: api-auth.test.ts, rest-routes.test.ts; the routes against
+ * real Postgres over a socket: store-routes.test.ts; the OpenAPI document in JWT mode: openapi.test.ts.
  */
 import pino from 'pino';
 import { Registry } from 'prom-client';
@@ -11,17 +12,26 @@ import { StoreUnavailableError } from '../../shared/store/message-store';
 import { FakeStore } from '../../shared/testing/fake-store';
 import { deadLettersRoute } from './dead-letters-route';
 import { buildBrokerHttp } from './http-server';
+import { adminOnly } from './request-principal';
 import { storeRoutes } from './store-routes';
+import { userMessageRoute } from './user-message-route';
 
 const REMOTE = '10.0.0.5';
 const apps: HttpApp[] = [];
-function broker(loopbackOnly = true, store = new FakeStore()): HttpApp {
+/** A store holding rooms "r" and a 256-character one (the operator, an admin, reads any room). */
+function withRooms(): FakeStore {
+  const store = new FakeStore();
+  void store.addMember('r', 'anonymous');
+  void store.addMember('x'.repeat(256), 'anonymous');
+  return store;
+}
+function broker(loopbackOnly = true, store = withRooms()): HttpApp {
   const app = buildBrokerHttp({
     registry: new Registry(),
     logger: pino({ level: 'silent' }),
     notReady: () => [],
     loopbackOnly,
-    routes: { data: [storeRoutes(store), deadLettersRoute({ list: () => [] })] },
+    routes: { data: [storeRoutes(store), userMessageRoute(undefined), adminOnly(deadLettersRoute({ list: () => [] }))] },
   });
   apps.push(app);
   return app;
@@ -53,6 +63,10 @@ describe('REST routes: schema refusals', () => {
       ['/api/rooms/r/messages?limit=2.5', /^querystring\.limit: /],
       ['/api/rooms/r/messages?before=a%20b', /^querystring\.before: must be a message id/],
       ['/api/rooms/r/members?limit=1001', /^querystring\.limit: /],
+      ['/api/rooms?limit=0', /^querystring\.limit: /],
+      ['/api/rooms?after=', /^querystring\.after: /],
+      [`/api/rooms/${'x'.repeat(257)}`, /^params\.roomId: /],
+      [`/api/rooms/${'x'.repeat(257)}/presence`, /^params\.roomId: /],
       ['/api/dead-letters?limit=-1', /^querystring\.limit: /],
       ['/api/rooms/%E0%A4%A/messages', /not a valid url/],
     ];
@@ -65,30 +79,44 @@ describe('REST routes: schema refusals', () => {
 
   it('accepts ids up to their limits (a 256-character room, a 4096-character device token in the path)', async () => {
     expect((await call('GET', `/api/rooms/${'x'.repeat(256)}/messages`)).status).toBe(200);
-    const store = new FakeStore();
-    store.deleteDeviceTokens = async () => 0;
-    const tokens = await broker(true, store).inject({ method: 'DELETE', url: `/api/devices/${'t'.repeat(4096)}` });
-    expect([tokens.statusCode, tokens.json()]).toEqual([404, { error: 'no such token' }]);
+    expect(await call('DELETE', `/api/devices/${'t'.repeat(4096)}`)).toEqual({ status: 404, body: { error: 'no such token' } });
     expect((await call('DELETE', `/api/devices/${'t'.repeat(4097)}`)).body.error).toMatch(/^params\.token: must be at most 4096/);
   });
 
+  it('refuses bad path parameters of the other methods too', async () => {
+    for (const [method, url, reason] of [
+      ['DELETE', '/api/rooms/a%00b', /^params\.roomId: .*NUL/],
+      ['DELETE', `/api/rooms/r/members/${'u'.repeat(257)}`, /^params\.userId: /],
+      ['POST', '/api/users/not%20valid/messages', /^params\.userId: /],
+    ] as const) {
+      const r = await call(method, url, { payload: method === 'POST' ? { queue: 'q', body: 'b' } : undefined });
+      expect(r.status, url).toBe(400);
+      expect(r.body.error, url).toMatch(reason);
+    }
+  });
+
   it('refuses a bad body with 400 and a non-JSON body with 415', async () => {
-    expect(await call('POST', '/api/rooms', { payload: { id: 5 } })).toEqual({ status: 400, body: { error: expect.stringMatching(/^body\.id: /) } });
-    expect(await call('POST', '/api/rooms', { payload: { id: '' } })).toEqual({ status: 400, body: { error: 'body.id: must not be empty' } });
+    expect(await call('POST', '/api/rooms', { payload: { id: 5, name: 'n' } })).toEqual({ status: 400, body: { error: expect.stringMatching(/^body\.id: /) } });
+    expect(await call('POST', '/api/rooms', { payload: { id: '', name: 'n' } })).toEqual({ status: 400, body: { error: 'body.id: must be 1-128 of [A-Za-z0-9_-.~]' } });
+    expect(await call('POST', '/api/rooms', { payload: { id: 'r2' } })).toEqual({ status: 400, body: { error: expect.stringMatching(/^body\.name: /) } });
     expect(await call('POST', '/api/rooms', { payload: '{"id":', type: 'application/json' })).toMatchObject({ status: 400 });
     expect(await call('POST', '/api/rooms', { payload: 'id=r1', type: 'text/plain' })).toEqual({ status: 415, body: { error: expect.stringMatching(/application\/json/) } });
-    expect(await call('PUT', '/api/users/u/devices/t', { payload: { platform: 'palm' } })).toEqual({ status: 400, body: { error: expect.stringMatching(/^body\.platform: /) } });
-    expect(await call('PUT', '/api/users/u/devices/t')).toEqual({ status: 400, body: { error: expect.stringMatching(/^body: /) } });
-    expect(await call('PUT', '/api/users/u/devices/t', { payload: 'android', type: 'text/plain' })).toMatchObject({ status: 415 });
+    expect(await call('POST', '/api/devices', { payload: { token: 't', platform: 'palm' } })).toEqual({ status: 400, body: { error: expect.stringMatching(/^body\.platform: /) } });
+    expect(await call('POST', '/api/devices')).toEqual({ status: 400, body: { error: expect.stringMatching(/^body: /) } });
+    expect(await call('POST', '/api/devices', { payload: 'android', type: 'text/plain' })).toMatchObject({ status: 415 });
+    expect(await call('POST', '/api/rooms/r/members', { payload: { userId: '' } })).toEqual({ status: 400, body: { error: expect.stringMatching(/^body\.userId: /) } });
   });
 
   it('answers 503 with a reason when the store is unavailable', async () => {
-    const store = new FakeStore();
+    const store = withRooms();
     store.messagesBefore = async () => {
       throw new StoreUnavailableError('connect ECONNREFUSED');
     };
     const r = await broker(true, store).inject({ url: '/api/rooms/r/messages' });
     expect([r.statusCode, r.json()]).toEqual([503, { error: 'store unavailable' }]);
+    store.unavailable = true;
+    const rooms = await broker(true, store).inject({ method: 'POST', url: '/api/rooms', payload: { name: 'n' } });
+    expect([rooms.statusCode, rooms.json()]).toEqual([503, { error: 'store unavailable' }]);
   });
 
   it('answers an unknown route with 404 JSON', async () => {
@@ -100,13 +128,19 @@ describe('REST routes: schema refusals', () => {
 describe('loopback rule (development mode)', () => {
   it('refuses non-loopback peers on every route but the health probes with 403 JSON', async () => {
     for (const [method, url] of [
-      ['GET', '/api/rooms/r/messages'],
+      ['GET', '/api/me'],
+      ['GET', '/api/rooms'],
       ['POST', '/api/rooms'],
+      ['GET', '/api/rooms/r'],
+      ['DELETE', '/api/rooms/r'],
+      ['GET', '/api/rooms/r/messages'],
+      ['GET', '/api/rooms/r/presence'],
       ['GET', '/api/rooms/r/members'],
-      ['PUT', '/api/rooms/r/members/u'],
+      ['POST', '/api/rooms/r/members'],
       ['DELETE', '/api/rooms/r/members/u'],
-      ['PUT', '/api/users/u/devices/t'],
+      ['POST', '/api/devices'],
       ['DELETE', '/api/devices/t'],
+      ['POST', '/api/users/u/messages'],
       ['GET', '/api/dead-letters'],
       ['GET', '/metrics'],
       ['GET', '/api/docs'],
@@ -130,13 +164,13 @@ describe('loopback rule (development mode)', () => {
   });
 
   it('refuses a state-changing request from another site, and a body that is not JSON', async () => {
-    const cross = await app.inject({ method: 'POST', url: '/api/rooms', headers: { origin: 'https://evil.example', 'content-type': 'application/json' }, payload: { id: 'x' } });
+    const cross = await app.inject({ method: 'POST', url: '/api/rooms', headers: { origin: 'https://evil.example', 'content-type': 'application/json' }, payload: { name: 'x' } });
     expect(cross.statusCode).toBe(403);
     expect(cross.json().error).toMatch(/origin "https:\/\/evil.example" is not allowed/);
-    const plain = await app.inject({ method: 'POST', url: '/api/rooms', headers: { 'content-type': 'text/plain' }, payload: '{"id":"x"}' });
+    const plain = await app.inject({ method: 'POST', url: '/api/rooms', headers: { 'content-type': 'text/plain' }, payload: '{"name":"x"}' });
     expect(plain.statusCode).toBe(415);
-    const same = await app.inject({ method: 'POST', url: '/api/rooms', headers: { origin: 'http://localhost:80', host: 'localhost:80', 'content-type': 'application/json' }, payload: { id: 'same-origin' } });
-    expect(same.statusCode).not.toBe(403); // past the guard (the fake store then refuses rooms)
+    const same = await app.inject({ method: 'POST', url: '/api/rooms', headers: { origin: 'http://localhost:80', host: 'localhost:80', 'content-type': 'application/json' }, payload: { id: 'same-origin', name: 'x' } });
+    expect(same.statusCode).toBe(201);
   });
 
   it('is off when the option says so (ALLOW_REMOTE_WITHOUT_AUTH)', async () => {
@@ -145,49 +179,11 @@ describe('loopback rule (development mode)', () => {
   });
 });
 
-describe('OpenAPI document and docs page', () => {
-  it('lists every /api route with its parameters, a summary and tags', async () => {
-    const doc = (await app.inject({ url: '/api/openapi.json' })).json() as {
-      openapi: string;
-      paths: Record<string, Record<string, { summary?: string; tags?: string[]; parameters?: Array<{ in: string; name: string; required?: boolean }>; requestBody?: unknown }>>;
-    };
-    expect(doc.openapi).toMatch(/^3\./);
-    const operations = Object.entries(doc.paths)
-      .filter(([path]) => path.startsWith('/api/'))
-      .flatMap(([path, ops]) => Object.entries(ops).map(([method, op]) => ({ route: `${method.toUpperCase()} ${path}`, op })));
-    const params = (route: string) =>
-      operations
-        .find((o) => o.route === route)
-        ?.op.parameters?.map((p) => `${p.in}:${p.name}`)
-        .sort();
-    expect(operations.map((o) => o.route).sort()).toEqual(
-      [
-        'GET /api/rooms/{roomId}/messages',
-        'POST /api/rooms',
-        'GET /api/rooms/{roomId}/members',
-        'PUT /api/rooms/{roomId}/members/{userId}',
-        'DELETE /api/rooms/{roomId}/members/{userId}',
-        'PUT /api/users/{userId}/devices/{token}',
-        'DELETE /api/devices/{token}',
-        'GET /api/dead-letters',
-      ].sort(),
-    );
-    expect(params('GET /api/rooms/{roomId}/messages')).toEqual(['path:roomId', 'query:before', 'query:limit']);
-    expect(params('GET /api/rooms/{roomId}/members')).toEqual(['path:roomId', 'query:limit']);
-    expect(params('PUT /api/rooms/{roomId}/members/{userId}')).toEqual(['path:roomId', 'path:userId']);
-    expect(params('DELETE /api/rooms/{roomId}/members/{userId}')).toEqual(['path:roomId', 'path:userId']);
-    expect(params('PUT /api/users/{userId}/devices/{token}')).toEqual(['path:token', 'path:userId']);
-    expect(params('DELETE /api/devices/{token}')).toEqual(['path:token']);
-    expect(params('GET /api/dead-letters')).toEqual(['query:limit']);
-    for (const { route, op } of operations) {
-      expect(op.summary, route).toBeTruthy();
-      expect(op.tags?.length, route).toBeGreaterThan(0);
-      for (const p of op.parameters ?? []) if (p.in === 'path') expect(p.required, `${route} ${p.name}`).toBe(true);
-    }
-    for (const route of ['POST /api/rooms', 'PUT /api/users/{userId}/devices/{token}']) {
-      expect(operations.find((o) => o.route === route)?.op.requestBody, route).toMatchObject({ content: { 'application/json': {} } });
-    }
-    expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/healthz', '/readyz', '/metrics']));
+describe('docs page', () => {
+  it('declares development mode’s x-user in the OpenAPI document', async () => {
+    const doc = (await app.inject({ url: '/api/openapi.json' })).json() as { security: unknown; components: { securitySchemes: Record<string, unknown> } };
+    expect(doc.components.securitySchemes).toEqual({ developmentUser: expect.objectContaining({ type: 'apiKey', in: 'header', name: 'x-user' }) });
+    expect(doc.security).toEqual([{ developmentUser: [] }]);
   });
 
   it('serves the docs page and its scripts from the package (no network needed)', async () => {

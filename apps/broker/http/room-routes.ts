@@ -1,43 +1,44 @@
 /**
- * The small REST API for rooms, members and device tokens:
+ * Rooms:
  *
- *   POST   /api/rooms                          {"id": "r1"}           201 created / 200 existed
- *   GET    /api/rooms/:roomId/members?limit=                          200 {roomId, members:[{userId,joinedAt}]}
- *   PUT    /api/rooms/:roomId/members/:userId                         201 added / 200 already
- *   DELETE /api/rooms/:roomId/members/:userId                         204 / 404
- *   PUT    /api/users/:userId/devices/:token   {"platform":"android"} 204
- *   DELETE /api/devices/:token                                        204 / 404
+ *   POST   /api/rooms            {"id"?: "r1", "name": "Team"}   201 the room (the caller owns it and is its first member)
+ *   GET    /api/rooms?limit=&after=                             200 {rooms, nextAfter}: the caller's rooms by id
+ *   GET    /api/rooms/:roomId                                   200 the room (members and admins)
+ *   DELETE /api/rooms/:roomId                                   204 (owner or admin); memberships go, messages stay
  *
- * Who may call it is decided by the hook of the scope it is registered in (the broker's
- * data routes). `onMembershipChange` lets the broker drop cached membership.
+ * Callers are identified by the guard of the scope these are registered in (api-guard.ts).
  */
+import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import type { HttpPlugin } from '../../shared/http/create-http-server';
 import { errorResponses, HttpError } from '../../shared/http/http-errors';
-import { MAX_QUERY_LIMIT } from '../../shared/store/message-store';
-import type { RoomDirectory } from '../../shared/store/room-directory';
-import type { DeviceTokenStore } from '../../shared/store/device-token-store';
-import { idSchema, limitSchema } from './schemas';
+import type { MembershipEvents } from '../../shared/membership/membership-events';
+import type { MessageStore } from '../../shared/store/message-store';
+import { MAX_ROOM_NAME, type RoomDirectory } from '../../shared/store/room-directory';
+import { announceMembership } from './membership-notice';
+import { principalOf } from './request-principal';
+import { requireManager, requireReader } from './room-access';
+import { idSchema, limitSchema, NewRoomIdSchema, NoContent, roomToJson, RoomSchema } from './schemas';
 
 export interface RoomRouteOptions {
-  onMembershipChange?: (change: { roomId: string; userId: string; member: boolean }) => void;
+  membershipEvents?: MembershipEvents;
   /** Largest JSON body accepted. Default 16 KiB. */
   maxBodyBytes?: number;
+  /** Largest page of GET /api/rooms. Default 200. */
+  maxPage?: number;
 }
 
 const RoomId = idSchema('Room id');
-const UserId = idSchema('User id');
-const Token = idSchema('Push device token', 4096);
-const Membership = z.object({ roomId: z.string(), userId: z.string(), added: z.boolean() }).describe('The membership, and whether this call added it');
-const Room = z.object({ id: z.string(), created: z.boolean() }).describe('The room, and whether this call created it');
-const Members = z
-  .object({ roomId: z.string(), members: z.array(z.object({ userId: z.string(), joinedAt: z.string().describe('ISO 8601') })) })
-  .describe('Members ordered by user id');
-const NoContent = z.undefined().describe('Done');
+const RoomPage = z
+  .object({
+    rooms: z.array(RoomSchema).describe('Ordered by id'),
+    nextAfter: z.string().nullable().describe('`after` for the next page; null on the last'),
+  })
+  .describe('Rooms the caller is a member of');
 
-export function roomRoutes(store: RoomDirectory & DeviceTokenStore, opts: RoomRouteOptions = {}): HttpPlugin {
+export function roomRoutes(store: RoomDirectory & Pick<MessageStore, 'lastMessages'>, opts: RoomRouteOptions = {}): HttpPlugin {
   const bodyLimit = opts.maxBodyBytes ?? 16 * 1024;
-  const changed = (roomId: string, userId: string, member: boolean) => opts.onMembershipChange?.({ roomId, userId, member });
+  const maxPage = opts.maxPage ?? 200;
 
   return async (app) => {
     app.post(
@@ -45,105 +46,84 @@ export function roomRoutes(store: RoomDirectory & DeviceTokenStore, opts: RoomRo
       {
         bodyLimit,
         schema: {
-          summary: 'Create a room (201), or confirm it exists (200)',
+          summary: 'Create a room: the caller owns it and is its first member',
           tags: ['rooms'],
-          body: z.object({ id: RoomId }),
-          response: { 200: Room, 201: Room, ...errorResponses(400, 403, 413, 415, 503) },
+          body: z.object({
+            id: NewRoomIdSchema.optional(),
+            name: z.string().trim().min(1, 'must not be empty').max(MAX_ROOM_NAME, `must be at most ${MAX_ROOM_NAME} characters`).refine((s) => !s.includes('\u0000'), 'must not contain NUL').describe('Display name'),
+          }),
+          response: { 201: RoomSchema, ...errorResponses(400, 401, 403, 409, 413, 415, 429, 503) },
         },
       },
       async (req, reply) => {
-        const { id } = req.body;
-        const existed = await store.roomExists(id);
-        await store.ensureRoom(id);
-        return reply.code(existed ? 200 : 201).send({ id, created: !existed });
+        const who = principalOf(req);
+        const id = req.body.id ?? randomUUID();
+        // Messages outlive a deleted room: a new room under the old id would show them to its members.
+        if (req.body.id !== undefined && (await store.lastMessages(id, 1)).length > 0 && !(await store.roomExists(id))) {
+          throw new HttpError(409, `room id ${id} was used before and its messages remain: choose another`);
+        }
+        const room = await store.createRoom(id, req.body.name, who.userId);
+        if (!room) throw new HttpError(409, `room ${id} exists`);
+        // The owner may hold a cached "not a member" from before the room existed.
+        await announceMembership(opts.membershipEvents, { roomId: id, userId: who.userId }, req);
+        return reply.code(201).send(roomToJson(room));
       },
     );
 
     app.get(
-      '/api/rooms/:roomId/members',
+      '/api/rooms',
       {
         schema: {
-          summary: 'List a room’s members, ordered by user id',
+          summary: 'The rooms the caller is a member of, by id, a page at a time',
+          tags: ['rooms'],
+          querystring: z.object({
+            limit: limitSchema(maxPage, Math.min(50, maxPage), 'Rooms per page'),
+            after: idSchema('The previous page’s nextAfter').optional(),
+          }),
+          response: { 200: RoomPage, ...errorResponses(400, 401, 403, 429, 503) },
+        },
+      },
+      async (req) => {
+        const { limit, after } = req.query;
+        const rooms = await store.listRoomsOf(principalOf(req).userId, limit, after);
+        return { rooms: rooms.map(roomToJson), nextAfter: rooms.length === limit ? rooms[rooms.length - 1].id : null };
+      },
+    );
+
+    app.get(
+      '/api/rooms/:roomId',
+      {
+        schema: {
+          summary: 'A room (its members and admins)',
           tags: ['rooms'],
           params: z.object({ roomId: RoomId }),
-          querystring: z.object({ limit: limitSchema(MAX_QUERY_LIMIT, MAX_QUERY_LIMIT, 'Most members to list') }),
-          response: { 200: Members, ...errorResponses(400, 403, 404, 503) },
+          response: { 200: RoomSchema, ...errorResponses(400, 401, 403, 404, 429, 503) },
         },
       },
       async (req) => {
         const { roomId } = req.params;
-        if (!(await store.roomExists(roomId))) throw new HttpError(404, 'no such room');
-        const members = await store.listMembers(roomId, req.query.limit);
-        return { roomId, members: members.map((m) => ({ userId: m.userId, joinedAt: m.joinedAt.toISOString() })) };
-      },
-    );
-
-    app.put(
-      '/api/rooms/:roomId/members/:userId',
-      {
-        schema: {
-          summary: 'Add a member (201), or confirm the membership (200); room and user are created if missing',
-          tags: ['rooms'],
-          params: z.object({ roomId: RoomId, userId: UserId }),
-          response: { 200: Membership, 201: Membership, ...errorResponses(400, 403, 415, 503) },
-        },
-      },
-      async (req, reply) => {
-        const { roomId, userId } = req.params;
-        const added = await store.addMember(roomId, userId);
-        if (added) changed(roomId, userId, true);
-        return reply.code(added ? 201 : 200).send({ roomId, userId, added });
+        await requireReader(store, principalOf(req), roomId);
+        const room = await store.getRoom(roomId);
+        if (!room) throw new HttpError(404, 'no such room');
+        return roomToJson(room);
       },
     );
 
     app.delete(
-      '/api/rooms/:roomId/members/:userId',
+      '/api/rooms/:roomId',
       {
         schema: {
-          summary: 'Remove a member',
+          summary: 'Delete a room and its memberships (owner or admin); its stored messages stay',
           tags: ['rooms'],
-          params: z.object({ roomId: RoomId, userId: UserId }),
-          response: { 204: NoContent, ...errorResponses(400, 403, 404, 415, 503) },
+          params: z.object({ roomId: RoomId }),
+          response: { 204: NoContent, ...errorResponses(400, 401, 403, 404, 429, 503) },
         },
       },
       async (req, reply) => {
-        const { roomId, userId } = req.params;
-        if (!(await store.removeMember(roomId, userId))) throw new HttpError(404, 'not a member');
-        changed(roomId, userId, false);
-        return reply.code(204).send();
-      },
-    );
-
-    app.put(
-      '/api/users/:userId/devices/:token',
-      {
-        bodyLimit,
-        schema: {
-          summary: 'Register or refresh a push device token (a token moves to its latest user)',
-          tags: ['devices'],
-          params: z.object({ userId: UserId, token: Token }),
-          body: z.object({ platform: z.enum(['android', 'ios', 'web']) }),
-          response: { 204: NoContent, ...errorResponses(400, 403, 413, 415, 503) },
-        },
-      },
-      async (req, reply) => {
-        await store.upsertDeviceToken(req.params.userId, req.params.token, req.body.platform);
-        return reply.code(204).send();
-      },
-    );
-
-    app.delete(
-      '/api/devices/:token',
-      {
-        schema: {
-          summary: 'Forget a push device token',
-          tags: ['devices'],
-          params: z.object({ token: Token }),
-          response: { 204: NoContent, ...errorResponses(400, 403, 404, 415, 503) },
-        },
-      },
-      async (req, reply) => {
-        if ((await store.deleteDeviceTokens([req.params.token])) === 0) throw new HttpError(404, 'no such token');
+        const { roomId } = req.params;
+        await requireManager(store, principalOf(req), roomId);
+        if (!(await store.deleteRoom(roomId))) throw new HttpError(404, 'no such room');
+        await announceMembership(opts.membershipEvents, { roomId, userId: null }, req);
         return reply.code(204).send();
       },
     );

@@ -5,6 +5,8 @@
  */
 export interface Principal {
   userId: string;
+  /** The token's `roles` claim includes "admin": may manage any room and read or write it. */
+  admin?: boolean;
   /**
    * Epoch milliseconds at which the connection must end (a JWT's `exp` plus
    * JWT_EXPIRY_GRACE_S); absent: never. The session closes it with ERROR `token-expired`.

@@ -23,6 +23,7 @@ import type { Relay } from './relay';
 import { DestinationRegistry } from './destination-registry';
 import { KeyedQueue } from './keyed-queue';
 import { Publication } from './publication';
+import { aliasQueueName, userQueueDestination } from './user-destinations';
 
 /** One subscription as the hub sees it; implemented by the session's Subscription. */
 export interface HubSubscriber {
@@ -99,6 +100,20 @@ export class Hub {
 
   get subscriptions(): number {
     return this.registry.subscriptions;
+  }
+
+  /** Where a SUBSCRIBE to `destination` is registered: `/user/queue/{name}` becomes the user's own queue. */
+  subscriptionDestination(destination: string, who: Principal): string {
+    const name = aliasQueueName(destination);
+    return name === null ? destination : userQueueDestination(who.userId, name);
+  }
+
+  /**
+   * Send to every connection of `userId` subscribed to `/user/queue/{name}` (REST, the
+   * consumer): the caller has decided it may; no access check here.
+   */
+  sendToUser(userId: string, name: string, input: Omit<SendInput, 'destination'>, sender: Principal): Accepted {
+    return this.accept({ ...input, destination: userQueueDestination(userId, name) }, sender, null);
   }
 
   /**

@@ -7,6 +7,7 @@ import { MessageTemplate } from '../../shared/stomp/encoder';
 import type { StompVersion } from '../../shared/stomp/frame';
 import { heldBytes, type OutboundMessage } from '../../shared/message';
 import { restrictedSafe } from '../session/negotiate';
+import { shownDestination } from './user-destinations';
 
 /** Header the broker stamps with the authenticated sender (client values are dropped). */
 export const SENDER_HEADER = 'x-sender';
@@ -48,7 +49,7 @@ export class Publication {
 
   private headersFor(restricted: boolean): Record<string, string> {
     const m = this.msg;
-    const h: Record<string, string> = { destination: m.destination, 'message-id': m.id };
+    const h: Record<string, string> = { destination: shownDestination(m.destination), 'message-id': m.id };
     if (m.contentType) {
       if (!restricted) h['content-type'] = m.contentType;
       else {

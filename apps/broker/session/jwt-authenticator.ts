@@ -56,6 +56,7 @@ export function jwtAuthenticator(o: JwtAuthOptions): Authenticator {
           throw new StompProtocolError('unauthenticated', `token subject must be 1-128 of [A-Za-z0-9_-.@], got "${sub.slice(0, 40)}"`);
         }
         const principal: Principal = { userId: sub };
+        if (Array.isArray(payload.roles) && payload.roles.includes('admin')) principal.admin = true;
         if (o.expiryGraceS >= 0) principal.expiresAt = (payload.exp! + o.expiryGraceS) * 1000;
         return principal;
       });

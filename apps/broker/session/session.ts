@@ -27,6 +27,9 @@ import type { Principal } from '../hub/access-policy';
 import type { Accepted, Hub } from '../hub/hub';
 import { Publication, RESERVED_HEADERS } from '../hub/publication';
 import type { Authenticator } from './authenticator';
+import { SendRate } from './send-rate';
+import { sleep } from '../../shared/sleep';
+import type { Presence } from '../../shared/presence/presence';
 import { Blocking, type Confirmation, type HandlerResult } from './blocking';
 import { ExpiryTimer } from './expiry-timer';
 import { isRestrictedReader, negotiateHeartbeat, negotiateVersion, type HeartbeatPolicy } from './negotiate';
@@ -69,6 +72,9 @@ export interface SessionLimits {
   historyMax: number;
   androidDetect: boolean;
   heartbeat: HeartbeatPolicy;
+  /** SENDs per second per connection (0: unlimited) and the burst above it. */
+  sendRatePerS: number;
+  sendBurst: number;
 }
 
 export interface SessionContext {
@@ -76,6 +82,8 @@ export interface SessionContext {
   hub: Hub;
   auth: Authenticator;
   metrics: BrokerMetrics;
+  /** Told of every connection that completes CONNECT and of its end (who is online). */
+  presence?: Presence;
   /** Called for unexpected (non-protocol) errors; the session then closes. */
   onInternalError?(err: unknown): void;
 }
@@ -123,6 +131,8 @@ export class Session implements SubscriptionOwner {
   private disconnecting = false;
   /** Ends the connection when its credentials expire (Principal.expiresAt). */
   private expiry: ExpiryTimer | null = null;
+  /** SEND allowance (limits.sendRatePerS); null: unlimited. */
+  private sendRate: SendRate | null = null;
 
   constructor(
     private readonly ctx: SessionContext,
@@ -262,6 +272,9 @@ export class Session implements SubscriptionOwner {
       };
       if (!this.restricted || /^[^:\s]+$/.test(principal.userId)) connected['user-name'] = principal.userId;
       this.writeFrame('CONNECTED', connected);
+      this.ctx.presence?.connected(principal.userId, this.id);
+      const { sendRatePerS, sendBurst } = this.ctx.limits;
+      if (sendRatePerS > 0) this.sendRate = new SendRate(sendRatePerS, sendBurst);
       if (principal.expiresAt !== undefined) {
         this.expiry = new ExpiryTimer(principal.expiresAt, () =>
           this.fail(new StompProtocolError('token-expired', 'the access token has expired; reconnect with a fresh one')),
@@ -276,6 +289,22 @@ export class Session implements SubscriptionOwner {
   /** 1.2 "SEND". */
   onSend(frame: Frame): HandlerResult {
     const destination = requireHeader(frame, 'destination');
+    const wait = this.sendRate?.take() ?? 0;
+    if (wait > 0) {
+      // Over its rate: this SEND waits, and the frames (and reads) behind it with it.
+      this.ctx.metrics.sendThrottles++;
+      return new Blocking(
+        sleep(wait).then(() => {
+          if (this.state === 'closed') return;
+          const r = this.sendNow(frame, destination);
+          return r instanceof Blocking ? r.until : r ? { confirmed: r } : undefined;
+        }),
+      );
+    }
+    return this.sendNow(frame, destination);
+  }
+
+  private sendNow(frame: Frame, destination: string): Blocking | Promise<void> | void {
     if (this.enlist(frame)) return;
     const r = this.publish(frame, destination);
     return r instanceof Promise ? new Blocking(r) : r.confirmed;
@@ -297,7 +326,8 @@ export class Session implements SubscriptionOwner {
   /** 1.2 "SUBSCRIBE"; prefetch-count as RabbitMQ's STOMP plugin defines it. */
   onSubscribe(frame: Frame): HandlerResult {
     const h = frame.headers;
-    const destination = requireHeader(frame, 'destination');
+    // `/user/queue/{name}` names this user's own queue: registered under the user's id.
+    const destination = this.ctx.hub.subscriptionDestination(requireHeader(frame, 'destination'), this.principal!);
     // 1.0 makes id optional; the destination then identifies the subscription.
     const id = this.version === '1.0' ? (h.id ?? destination) : requireHeader(frame, 'id');
     if (this.subs.has(id)) {
@@ -637,6 +667,7 @@ export class Session implements SubscriptionOwner {
   /** Leave no residue: subscriptions out of the hub, transactions aborted, queued frames dropped. */
   private shutdown(): void {
     if (this.state === 'closed') return;
+    if (this.state === 'connected') this.ctx.presence?.disconnected(this.principal!.userId, this.id);
     this.state = 'closed';
     this.expiry?.cancel();
     this.expiry = null;

@@ -13,7 +13,7 @@ import { hsToken, TEST_SECRET } from '../testing/tokens';
 let broker: BrokerHandle;
 const clients: RawClient[] = [];
 beforeAll(async () => {
-  broker = await startBroker({ env: { JWT_SECRET: TEST_SECRET, PORT: '0', LOG_LEVEL: 'silent' } });
+  broker = await startBroker({ env: { JWT_SECRET: TEST_SECRET, PORT: '0', LOG_LEVEL: 'silent', ROOM_ACCESS: 'open' } });
 });
 afterAll(async () => {
   for (const c of clients) c.close();

@@ -69,6 +69,8 @@ export const TEST_LIMITS: SessionLimits = {
   historyMax: 50,
   androidDetect: true,
   heartbeat: { serverSendMs: 10_000, serverRecvMs: 10_000, minMs: 1_000 },
+  sendRatePerS: 0,
+  sendBurst: 1,
 };
 
 export interface TestContextOptions {

@@ -12,6 +12,8 @@ export type ConnectionStatus = 'connecting' | 'online' | 'reconnecting' | 'offli
 export interface ChatOptions {
   brokerURL: string;
   name: string;
+  /** A JWT for the CONNECT passcode (a broker with authentication); empty in development mode. */
+  passcode?: string;
   destination: string;
   historyLast: number;
   reconnectDelayMs: number;
@@ -29,7 +31,7 @@ export class ChatConnection {
   constructor(private readonly opts: ChatOptions) {
     this.client = new Client({
       brokerURL: opts.brokerURL,
-      connectHeaders: { login: opts.name, passcode: '' },
+      connectHeaders: { login: opts.name, passcode: opts.passcode ?? '' },
       reconnectDelay: opts.reconnectDelayMs,
       heartbeatIncoming: 10_000,
       heartbeatOutgoing: 10_000,

@@ -6,10 +6,13 @@
  */
 import { ChatConnection, type ConnectionStatus } from './chat-connection';
 import type { ChatMessage } from './room-feed';
+import { TrendingPanel } from './trending-panel';
 
 interface DemoConfig {
   wsPath: string;
   roomTemplate: string;
+  /** 'token': the broker checks JWTs; ask it for a development token (DEMO_TOKENS). */
+  auth: 'login' | 'token';
 }
 
 const NAME_RE = /^[A-Za-z0-9_.@-]{1,64}$/; // within the broker's login rule (apps/broker/session/authenticator.ts)
@@ -27,6 +30,7 @@ const textInput = $<HTMLInputElement>('text');
 const statusEl = $<HTMLElement>('status');
 const errorEl = $<HTMLElement>('error');
 const leaveButton = $<HTMLButtonElement>('leave');
+const trending = new TrendingPanel($<HTMLOListElement>('trending-words'), $<HTMLElement>('trending-note'));
 
 const params = new URLSearchParams(location.search);
 const reconnectDelayMs = clampInt(params.get('reconnectDelay'), 2000, 100, 60_000);
@@ -41,7 +45,7 @@ function clampInt(raw: string | null, def: number, min: number, max: number): nu
 }
 
 async function loadConfig(): Promise<DemoConfig> {
-  const fallback: DemoConfig = { wsPath: '/ws', roomTemplate: '/topic/room.{roomId}' };
+  const fallback: DemoConfig = { wsPath: '/ws', roomTemplate: '/topic/room.{roomId}', auth: 'login' };
   try {
     const res = await fetch('/demo/config.json');
     return res.ok ? { ...fallback, ...((await res.json()) as Partial<DemoConfig>) } : fallback;
@@ -87,13 +91,29 @@ function renderMessage(m: ChatMessage, index: number): void {
   if (atBottom) list.scrollTop = list.scrollHeight;
 }
 
+/** A token for `name` that is also a member of `room` (the broker's POST /demo/token). */
+async function developmentToken(name: string, room: string): Promise<string> {
+  const res = await fetch('/demo/token', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ user: name, room }) });
+  const body = (await res.json()) as { token?: string; error?: string; reason?: string };
+  if (!res.ok || !body.token) throw new Error(`no demo token: ${body.reason ?? body.error ?? res.status}`);
+  return body.token;
+}
+
 async function join(name: string, room: string): Promise<void> {
   const config = await loadConfig();
   me = name;
   const scheme = location.protocol === 'https:' ? 'wss' : 'ws';
+  let passcode = '';
+  try {
+    if (config.auth === 'token') passcode = await developmentToken(name, room);
+  } catch (e) {
+    showError((e as Error).message);
+    return;
+  }
   connection = new ChatConnection({
     brokerURL: `${scheme}://${location.host}${config.wsPath}`,
     name,
+    passcode,
     destination: config.roomTemplate.replace('{roomId}', room),
     historyLast,
     reconnectDelayMs,
@@ -110,6 +130,7 @@ async function join(name: string, room: string): Promise<void> {
   url.searchParams.set('room', room);
   history.replaceState(null, '', url);
   connection.start();
+  trending.start(room);
   textInput.focus();
 }
 
@@ -126,13 +147,17 @@ sendForm.addEventListener('submit', (e) => {
   e.preventDefault();
   const text = textInput.value.trim();
   if (!text || !connection) return;
-  if (connection.send(text)) textInput.value = '';
+  if (connection.send(text)) {
+    textInput.value = '';
+    window.setTimeout(() => void trending.refresh(), 500); // counted once stored, a moment later
+  }
   else showError('Not connected; the message was not sent. Reconnecting…');
 });
 
 leaveButton.addEventListener('click', () => {
   void connection?.stop();
   connection = null;
+  trending.stop();
   chat.hidden = true;
   joinForm.hidden = false;
   const url = new URL(location.href);

@@ -13,6 +13,7 @@ const routes: HttpPlugin = async (r) => {
   r.get('/throw/:what', async (req) => {
     const what = (req.params as { what: string }).what;
     if (what === 'http') throw new HttpError(409, 'already there');
+    if (what === 'coded') throw new HttpError(403, 'not a member of room r', 'forbidden');
     if (what === 'argument') throw new InvalidArgumentError('roomId must be a non-empty string');
     if (what === 'store') throw new StoreUnavailableError('connect ECONNREFUSED 10.1.2.3:5432');
     throw new Error('secret internals');
@@ -24,7 +25,7 @@ afterAll(() => app.close());
 
 const call = async (o: InjectOptions) => {
   const res = await app.inject(o);
-  return { status: res.statusCode, type: res.headers['content-type'], body: res.json() as { error?: string } };
+  return { status: res.statusCode, type: res.headers['content-type'], body: res.json() as { error?: string; reason?: string } };
 };
 
 describe('createHttpServer', () => {
@@ -57,6 +58,7 @@ describe('createHttpServer', () => {
   it('maps thrown errors: HttpError as is, store errors to 400/503, anything else to 500 without details', async () => {
     expect((await call({ method: 'GET', url: '/throw/http' })).body).toEqual({ error: 'already there' });
     expect(await call({ method: 'GET', url: '/throw/http' })).toMatchObject({ status: 409 });
+    expect(await call({ method: 'GET', url: '/throw/coded' })).toMatchObject({ status: 403, body: { error: 'forbidden', reason: 'not a member of room r' } });
     expect(await call({ method: 'GET', url: '/throw/argument' })).toMatchObject({ status: 400, body: { error: 'roomId must be a non-empty string' } });
     expect(await call({ method: 'GET', url: '/throw/store' })).toMatchObject({ status: 503, body: { error: 'store unavailable' } });
     expect(await call({ method: 'GET', url: '/throw/bug' })).toMatchObject({ status: 500, body: { error: 'internal error' } });

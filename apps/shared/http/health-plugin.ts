@@ -1,6 +1,7 @@
 /**
  * /healthz (the process is up), /readyz (it can do its work; 503 with the reasons
- * otherwise) and /metrics (Prometheus), the same for the broker and the consumer.
+ * otherwise) and /metrics (Prometheus), the same for the broker and the consumer. Open to
+ * callers without credentials (load balancers, Prometheus).
  */
 import type { Registry } from 'prom-client';
 import { z } from 'zod';
@@ -24,14 +25,14 @@ const Readiness = z
 
 export function healthPlugin(o: HealthOptions): HttpPlugin {
   return async (app) => {
-    app.get('/healthz', { schema: { summary: 'Liveness: the process is up', tags: ['operations'], response: { 200: Health } } }, async () => ({
+    app.get('/healthz', { schema: { summary: 'Liveness: the process is up', tags: ['operations'], security: [], response: { 200: Health } } }, async () => ({
       ...o.status?.(),
       status: 'ok' as const,
     }));
 
     app.get(
       '/readyz',
-      { schema: { summary: 'Readiness: 200 when ready, 503 with the reasons when not', tags: ['operations'], response: { 200: Readiness, 503: Readiness } } },
+      { schema: { summary: 'Readiness: 200 when ready, 503 with the reasons when not', tags: ['operations'], security: [], response: { 200: Readiness, 503: Readiness } } },
       async (_req, reply) => {
         const reasons = o.notReady();
         reply.code(reasons.length === 0 ? 200 : 503);
@@ -45,6 +46,7 @@ export function healthPlugin(o: HealthOptions): HttpPlugin {
         schema: {
           summary: 'Prometheus metrics (text exposition format)',
           tags: ['operations'],
+          security: [],
           response: { 200: { description: 'Prometheus text format', content: { 'text/plain': { schema: z.string() } } } },
         },
       },

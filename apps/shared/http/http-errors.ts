@@ -1,5 +1,7 @@
 /**
- * One error shape for every HTTP server: a 4xx/5xx status with `{ "error": "<reason>" }`.
+ * One error shape for every HTTP server: a 4xx/5xx status with `{ "error": "<reason>" }`, or
+ * `{ "error": "<code>", "reason": "<reason>" }` for refusals a client acts on by code
+ * (unauthenticated, forbidden, rate-limited), like a STOMP ERROR's `message` and body.
  * Schema validation, body parsing, routing, store errors and handler errors all end here.
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
@@ -12,13 +14,20 @@ export class HttpError extends Error {
   constructor(
     readonly statusCode: number,
     reason: string,
+    /** A stable code sent as `error` (the reason then goes in `reason`). */
+    readonly code?: string,
   ) {
     super(reason);
     this.name = 'HttpError';
   }
 }
 
-export const ErrorBody = z.object({ error: z.string().describe('Why the request failed') }).describe('A refusal with its reason');
+export const ErrorBody = z
+  .object({
+    error: z.string().describe('Why the request failed; for coded refusals the code (unauthenticated, forbidden, rate-limited)'),
+    reason: z.string().optional().describe('With a code: why'),
+  })
+  .describe('A refusal with its reason');
 
 /** Response schemas for the error statuses a route documents. */
 export function errorResponses<const S extends readonly number[]>(...statuses: S): { [K in S[number]]: typeof ErrorBody } {
@@ -49,9 +58,9 @@ function validationReason(issues: ValidationIssue[], context = 'request'): strin
 }
 
 /** Status and reason for anything thrown while serving a request. */
-export function failureOf(err: unknown, request: FastifyRequest): { status: number; reason: string } {
+export function failureOf(err: unknown, request: FastifyRequest): { status: number; reason: string; code?: string } {
   const e = (err ?? {}) as FailureLike;
-  if (err instanceof HttpError) return { status: err.statusCode, reason: err.message };
+  if (err instanceof HttpError) return { status: err.statusCode, reason: err.message, code: err.code };
   if (Array.isArray(e.validation)) return { status: 400, reason: validationReason(e.validation, e.validationContext) };
   if (err instanceof InvalidArgumentError) return { status: 400, reason: err.message };
   if (err instanceof StoreUnavailableError) return { status: 503, reason: 'store unavailable' };
@@ -66,11 +75,11 @@ export function failureOf(err: unknown, request: FastifyRequest): { status: numb
 
 /** The error handler (and `frameworkErrors`) of every server. */
 export function sendFailure(err: unknown, request: FastifyRequest, reply: FastifyReply): FastifyReply {
-  const { status, reason } = failureOf(err, request);
+  const { status, reason, code } = failureOf(err, request);
   if (status >= 500 && !(err instanceof HttpError)) {
     request.log[status === 503 ? 'warn' : 'error']({ err, method: request.method, url: request.url }, 'http request failed');
   }
-  return reply.code(status).send({ error: reason });
+  return reply.code(status).send(code === undefined ? { error: reason } : { error: code, reason });
 }
 
 /** 404 for any method and path no route serves (and files @fastify/static does not find). */

@@ -13,7 +13,24 @@ export interface OpenApiInfo {
   title: string;
   version: string;
   description?: string;
+  /**
+   * How callers identify themselves, declared as every operation's default (routes open to
+   * all, like the probes, say `security: []`): a bearer JWT, or development mode's `x-user`.
+   */
+  auth?: 'bearer' | 'development-user';
 }
+
+const SCHEMES = {
+  bearer: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'A JWT whose `sub` is the user id' } },
+  'development-user': {
+    developmentUser: {
+      type: 'apiKey',
+      in: 'header',
+      name: 'x-user',
+      description: 'Development mode only (no JWT configured, loopback clients): the user to act as; absent: the local operator, an admin',
+    },
+  },
+} as const;
 
 export const OPENAPI_PATH = '/api/openapi.json';
 export const DOCS_PATH = '/api/docs';
@@ -23,7 +40,15 @@ export const DOCS_PATH = '/api/docs';
  * routes through an onRoute hook, so routes added before it are missing from the document.
  */
 export function registerOpenApi(app: HttpApp, info: OpenApiInfo): void {
-  app.register(fastifySwagger, { openapi: { info }, transform: jsonSchemaTransform });
+  const { auth, ...fields } = info;
+  const schemes = auth ? SCHEMES[auth] : undefined;
+  app.register(fastifySwagger, {
+    openapi: {
+      info: fields,
+      ...(schemes ? { components: { securitySchemes: schemes }, security: Object.keys(schemes).map((name) => ({ [name]: [] })) } : {}),
+    },
+    transform: jsonSchemaTransform,
+  });
   app.register(fastifySwaggerUi, { routePrefix: DOCS_PATH });
   app.get(OPENAPI_PATH, { schema: { hide: true } }, async () => app.swagger());
 }

@@ -20,6 +20,12 @@ export interface ReconnectOptions {
   maxDelayMs?: number;
   /** AMQP heartbeat in seconds (detects a dead peer); default 10. */
   heartbeatSec?: number;
+  /**
+   * Send small frames at once instead of waiting for the peer's ACK (TCP_NODELAY; amqplib's
+   * default is off). Latency-bound users (the cluster's live fan-out) turn it on: with it off a
+   * lone pack waits for the delayed ACK, tens of milliseconds.
+   */
+  noDelay?: boolean;
 }
 
 export class ReconnectingAmqp {
@@ -83,7 +89,7 @@ export class ReconnectingAmqp {
     try {
       const url = new URL(this.opts.url);
       if (!url.searchParams.has('heartbeat')) url.searchParams.set('heartbeat', String(this.opts.heartbeatSec ?? 10));
-      c = await amqp.connect(url.toString());
+      c = await amqp.connect(url.toString(), this.opts.noDelay ? { noDelay: true } : undefined);
       if (this.stopped) {
         await c.close().catch(() => undefined);
         return;

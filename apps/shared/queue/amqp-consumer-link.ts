@@ -1,6 +1,6 @@
 /**
  * The consumer's RabbitMQ side on one self-healing connection (amqp-connection.ts):
- * - `source`: consumes the persist queue with a prefetch window (at most `prefetch` packs
+ * - `source`: consumes the persist queue (or `queue`: the push queue) with a prefetch window (at most `prefetch` packs
  *   un-acked: RabbitMQ keeps the rest, which is the backpressure when the stream is full);
  * - `deadLetters`: publishes what cannot be stored to the dead-letter exchange on a confirm
  *   channel, with headers `x-reason`, `x-stage`, `x-message-ids`. A lost connection is waited
@@ -24,6 +24,8 @@ export interface AmqpConsumerOptions {
   topology: AmqpTopology;
   prefetch: number;
   startWaitMs?: number;
+  /** Queue to consume; default the persist queue (the push consumer names the push queue). */
+  queue?: string;
 }
 
 /** Longest `x-message-ids` header written (ids of a large pack are cut, the body has them all). */
@@ -80,7 +82,7 @@ export class AmqpConsumerLink {
   private async consume(): Promise<void> {
     const ch = this.ch;
     if (!ch || this.consumerTag) return;
-    const reply = await ch.consume(this.opts.topology.persistQueue, (msg: ConsumeMessage | null) => {
+    const reply = await ch.consume(this.opts.queue ?? this.opts.topology.persistQueue, (msg: ConsumeMessage | null) => {
       if (!msg) {
         // Cancelled by RabbitMQ (queue deleted): reconnect, which redeclares and resubscribes.
         this.amqp.reset('consumer cancelled by RabbitMQ');

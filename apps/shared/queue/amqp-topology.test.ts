@@ -79,7 +79,7 @@ function capturedLogger() {
 describe('AMQP topology on RabbitMQ', () => {
   it('puts no pack in the push queue while pushes are off, not even where an earlier version bound it', async () => {
     // The topology of the earlier version: the push queue bound to the exchange.
-    const cfg = config('nopush');
+    const cfg = config('nopush', { AMQP_PUSH_ENABLED: 'false' });
     const ch = await admin.createChannel();
     await ch.assertExchange(cfg.AMQP_EXCHANGE, 'direct', { durable: true });
     await ch.assertQueue(cfg.AMQP_PUSH_QUEUE, {
@@ -100,7 +100,7 @@ describe('AMQP topology on RabbitMQ', () => {
     expect(await depth(cfg.AMQP_PUSH_QUEUE)).toBe(0);
 
     // On a server that never had it, the push queue is not even declared.
-    const fresh = config('nopushfresh');
+    const fresh = config('nopushfresh', { AMQP_PUSH_ENABLED: 'false' });
     await publish(fresh, 100, 'nopushfresh');
     expect(await depth(fresh.AMQP_PERSIST_QUEUE)).toBeGreaterThanOrEqual(10);
     expect(await depth(fresh.AMQP_PUSH_QUEUE)).toBeNull();

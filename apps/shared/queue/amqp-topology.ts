@@ -10,10 +10,11 @@
  * destinations never become routing keys here, so `*`, `#` and dots in them cannot act as
  * wildcards (and a direct exchange matches keys literally anyway).
  *
- * Push queue: nothing consumes it until pushes exist, and a bound queue nobody drains fills to
- * its length limit and then dead-letters every further pack, drowning real dead letters. So
- * unless `pushEnabled` it is neither declared nor bound, and a binding left by an earlier
- * version is removed (queue.unbind of a missing binding or queue succeeds: checked on 3.10).
+ * Push queue: the push consumer (apps/consumer/push) drains it. A bound queue nobody drains
+ * fills to its length limit and then dead-letters every further pack, drowning real dead
+ * letters, so with `pushEnabled` off (no push consumer runs) it is neither declared nor bound,
+ * and a binding left by an earlier run is removed (queue.unbind of a missing binding or queue
+ * succeeds: checked on 3.10).
  *
  * Dead letters: the persist queue dead-letters a pack redelivered more than `deliveryLimit`
  * times (one that keeps crashing consumers); the consumer publishes there itself, with an
@@ -38,7 +39,7 @@ export interface AmqpTopology {
   deadQueue: string;
   /** Redeliveries of one pack before RabbitMQ dead-letters it (quorum `x-delivery-limit`). */
   deliveryLimit: number;
-  /** Route packs to the push queue (off until a push consumer exists to drain it). */
+  /** Route packs to the push queue (on wherever the push consumer runs to drain it). */
   pushEnabled: boolean;
   /**
    * Push queue bounds, in packs and bytes (should the push consumer fall behind): the oldest
@@ -58,7 +59,7 @@ export const defaultTopology: AmqpTopology = {
   deadExchange: 'stompbox.dead',
   deadQueue: 'stompbox.dead',
   deliveryLimit: 20,
-  pushEnabled: false,
+  pushEnabled: true,
   pushMaxLength: 100_000,
   pushMaxBytes: 64 * 1024 * 1024,
   deadMaxLength: 1_000_000,

@@ -15,6 +15,7 @@ import type { Registry } from 'prom-client';
 import type { PackTransport, SealedPack, TransportHooks } from './packing-offload';
 import { DeadLetterRefusedError, type DeadLetter, type DeadLetterSink, type PackDelivery, type PackSource } from './pack-source';
 import { deadLettersRefused } from './dead-letter-metrics';
+import type { MemoryBranchQueue } from './memory-branch-queue';
 import { gauge } from '../metrics';
 
 interface Item {
@@ -37,6 +38,8 @@ export class MemoryPackQueue {
   /** Bytes of the packs queued or un-acked: the queue lives in this process's memory. */
   private bytes = 0;
   private hooks: TransportHooks | null = null;
+  /** Named queues fed a copy of every pack taken (the push queue), as RabbitMQ's exchange does. */
+  private readonly branches: MemoryBranchQueue[] = [];
   private onDelivery: ((d: PackDelivery) => void) | null = null;
   private delivering = false;
   private closed = false;
@@ -65,6 +68,11 @@ export class MemoryPackQueue {
     settle();
   }
 
+  /** Feed `branch` a copy of every pack this queue takes from now on. */
+  addBranch(branch: MemoryBranchQueue): void {
+    this.branches.push(branch);
+  }
+
   /** Messages queued or un-acked. */
   depth(): number {
     return this.messages;
@@ -85,6 +93,7 @@ export class MemoryPackQueue {
       this.mDepth.set(this.messages);
       this.mBytes.set(this.bytes);
       if (this.confirmAt === 'enqueued') settle();
+      for (const b of this.branches) b.offer(pack.body);
       this.scheduleDeliver();
     },
     isReady: () => !this.closed,

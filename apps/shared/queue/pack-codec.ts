@@ -230,44 +230,131 @@ export interface PackedMessageRef {
 }
 
 /**
+ * Byte offsets of every field of every message of a pack, `PACK_FIELDS` int32s per message
+ * (see the F_* constants; -1 marks a null optional string). With them a consumer reads only
+ * the fields it needs, or copies field bytes straight into another encoding (a COPY row),
+ * without materialising message objects.
+ */
+export interface PackIndex {
+  buf: Buffer;
+  count: number;
+  ids: string[];
+  roomIds: (string | null)[];
+  at: Int32Array;
+}
+
+export const F_START = 0;
+export const F_ID = 1;
+export const F_DEST = 3;
+export const F_ROOM = 5;
+export const F_SENDER = 7;
+export const F_NODE = 9;
+/** Offset of the 8-byte sentAt (float64 LE); the next slot is unused. */
+export const F_SENT = 11;
+export const F_CT = 13;
+/** Offset of the first header name and the header count. */
+export const F_HDR = 15;
+export const F_BODY = 17;
+/** Start and end of the body: the end is also the end of the message. */
+export const PACK_FIELDS = 19;
+
+/**
+ * Indexes already made, per pack buffer: the bridge checks a pack, the recent cache and (with
+ * the in-process stream, which hands the writer the very same Buffer) the writer read it; one
+ * parse serves all three. Weak: an index lives as long as its pack.
+ */
+const indexes = new WeakMap<Buffer, PackIndex>();
+
+/**
+ * Validate a pack and index its fields (strings decoded: only id and roomId). Throws
+ * PackDecodeError exactly when decodePack would. Memoised per Buffer.
+ */
+export function indexPack(buf: Buffer): PackIndex {
+  const known = Buffer.isBuffer(buf) ? indexes.get(buf) : undefined;
+  if (known) return known;
+  const { r, count } = openPack(buf);
+  const at = new Int32Array(count * PACK_FIELDS);
+  const ids: string[] = new Array(count);
+  const roomIds: (string | null)[] = new Array(count);
+  const range = (k: number, what: string) => {
+    const n = r.varint(what);
+    r.need(n, what);
+    at[k] = r.pos;
+    r.pos += n;
+    at[k + 1] = r.pos;
+  };
+  const optRange = (k: number, what: string) => {
+    const n = r.varint(what);
+    if (n === 0) {
+      at[k] = -1;
+      at[k + 1] = -1;
+      return;
+    }
+    r.need(n - 1, what);
+    at[k] = r.pos;
+    r.pos += n - 1;
+    at[k + 1] = r.pos;
+  };
+  for (let i = 0, o = 0; i < count; i++, o += PACK_FIELDS) {
+    at[o + F_START] = r.pos;
+    range(o + F_ID, 'id');
+    ids[i] = buf.toString('utf8', at[o + F_ID], at[o + F_ID + 1]);
+    range(o + F_DEST, 'destination');
+    optRange(o + F_ROOM, 'roomId');
+    roomIds[i] = at[o + F_ROOM] < 0 ? null : buf.toString('utf8', at[o + F_ROOM], at[o + F_ROOM + 1]);
+    range(o + F_SENDER, 'senderId');
+    range(o + F_NODE, 'nodeId');
+    r.need(8, 'sentAt');
+    at[o + F_SENT] = r.pos;
+    r.pos += 8;
+    optRange(o + F_CT, 'contentType');
+    const headerCount = r.varint('headerCount');
+    if (headerCount * 2 > buf.length - r.pos) throw new PackDecodeError(`header count ${headerCount} exceeds pack size`);
+    at[o + F_HDR] = r.pos;
+    at[o + F_HDR + 1] = headerCount;
+    for (let h = 0; h < headerCount; h++) {
+      let n = r.varint('header name');
+      r.need(n, 'header name');
+      r.pos += n;
+      n = r.varint('header value');
+      r.need(n, 'header value');
+      r.pos += n;
+    }
+    range(o + F_BODY, 'body');
+  }
+  if (r.pos !== buf.length) throw new PackDecodeError(`${buf.length - r.pos} trailing bytes`);
+  const index: PackIndex = { buf, count, ids, roomIds, at };
+  indexes.set(buf, index);
+  return index;
+}
+
+/** The headers of message `i` of an index, as decodePack builds them (first of a repeated name wins). */
+export function indexedHeaders(ix: PackIndex, i: number): Record<string, string> {
+  const o = i * PACK_FIELDS;
+  const headers: Record<string, string> = Object.create(null);
+  const n = ix.at[o + F_HDR + 1];
+  if (n === 0) return headers;
+  const r = new Reader(ix.buf);
+  r.pos = ix.at[o + F_HDR];
+  for (let h = 0; h < n; h++) {
+    const k = r.str('header name');
+    const v = r.str('header value');
+    if (!(k in headers)) headers[k] = v;
+  }
+  return headers;
+}
+
+/**
  * Validate a pack and locate its messages without materialising them (no body copies, no
  * header objects): what the consumer's bridge needs to check a pack and feed the recent
  * cache. Throws PackDecodeError exactly when decodePack would.
  */
 export function scanPack(buf: Buffer): PackedMessageRef[] {
-  const { r, count } = openPack(buf);
-  const skip = (what: string) => {
-    const n = r.varint(what);
-    r.need(n, what);
-    r.pos += n;
-  };
-  const skipOpt = (what: string) => {
-    const n = r.varint(what);
-    if (n === 0) return;
-    r.need(n - 1, what);
-    r.pos += n - 1;
-  };
-  const out: PackedMessageRef[] = new Array(count);
-  for (let i = 0; i < count; i++) {
-    const start = r.pos;
-    const id = r.str('id');
-    skip('destination');
-    const roomId = r.optStr('roomId');
-    skip('senderId');
-    skip('nodeId');
-    r.need(8, 'sentAt');
-    r.pos += 8;
-    skipOpt('contentType');
-    const headerCount = r.varint('headerCount');
-    if (headerCount * 2 > buf.length - r.pos) throw new PackDecodeError(`header count ${headerCount} exceeds pack size`);
-    for (let h = 0; h < headerCount; h++) {
-      skip('header name');
-      skip('header value');
-    }
-    skip('body');
-    out[i] = { id, roomId, start, end: r.pos };
+  const ix = indexPack(buf);
+  const out: PackedMessageRef[] = new Array(ix.count);
+  for (let i = 0, o = 0; i < ix.count; i++, o += PACK_FIELDS) {
+    out[i] = { id: ix.ids[i], roomId: ix.roomIds[i], start: ix.at[o + F_START], end: ix.at[o + F_BODY + 1] };
   }
-  if (r.pos !== buf.length) throw new PackDecodeError(`${buf.length - r.pos} trailing bytes`);
   return out;
 }
 

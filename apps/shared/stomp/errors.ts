@@ -31,6 +31,8 @@ export type ProtocolErrorCode =
   | 'slow-consumer'
   | 'heartbeat-timeout'
   | 'forbidden'
+  | 'bad-destination'
+  | 'access-unavailable'
   | 'unauthenticated'
   | 'token-expired'
   | 'history-failed'

@@ -16,4 +16,18 @@ export interface DeviceTokenStore {
   listDeviceTokens(userIds: string[]): Promise<DeviceToken[]>;
   /** Delete tokens (FCM said unregistered). Returns how many existed. */
   deleteDeviceTokens(tokens: string[]): Promise<number>;
+  /**
+   * Delete one token only if it belongs to `userId` (a user unregistering a device cannot
+   * remove another user's token). Returns false when it did not exist or belongs to another user.
+   */
+  deleteDeviceTokenOf(userId: string, token: string): Promise<boolean>;
+  /**
+   * Delete at most `limit` tokens (oldest first) last seen before `notSeenSince`; returns how
+   * many. Bounded per call so one statement never locks a whole large table: call again
+   * while it returns `limit`.
+   */
+  pruneDeviceTokens(notSeenSince: Date, limit?: number): Promise<number>;
 }
+
+/** Tokens one pruneDeviceTokens call deletes at most, by default. */
+export const PRUNE_CHUNK_TOKENS = 1_000;

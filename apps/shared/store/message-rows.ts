@@ -6,6 +6,8 @@
  */
 import { isUtf8 } from 'node:buffer';
 import type { OutboundMessage } from '../message';
+import { F_BODY, F_CT, F_DEST, F_HDR, F_NODE, F_SENDER, F_SENT, indexedHeaders, PACK_FIELDS } from '../queue/pack-codec';
+import type { PackedRows } from './packed-rows';
 
 export function bodyIsText(body: Uint8Array): boolean {
   return body.indexOf(0) === -1 && isUtf8(body);
@@ -76,6 +78,28 @@ export function toColumns(msgs: OutboundMessage[]): InsertColumns {
     c.contentType.push(m.contentType ?? null);
     c.headers.push(JSON.stringify(m.headers ?? {}));
     c.createdAt.push(new Date(m.sentAt).toISOString());
+  }
+  return c;
+}
+
+/** The same columns read straight from packed rows (no message objects on the way). */
+export function rowsToColumns(rows: PackedRows): InsertColumns {
+  const c: InsertColumns = { id: [], roomId: [], destination: [], senderId: [], nodeId: [], body: [], bodyB64: [], contentType: [], headers: [], createdAt: [] };
+  for (let r = 0; r < rows.length; r++) {
+    const { ix, o } = rows.locate(r);
+    const { buf, at } = ix;
+    const body = buf.subarray(at[o + F_BODY], at[o + F_BODY + 1]);
+    const text = bodyIsText(body);
+    c.id.push(rows.ids[r]);
+    c.roomId.push(rows.roomId(r)!);
+    c.destination.push(buf.toString('utf8', at[o + F_DEST], at[o + F_DEST + 1]));
+    c.senderId.push(buf.toString('utf8', at[o + F_SENDER], at[o + F_SENDER + 1]));
+    c.nodeId.push(buf.toString('utf8', at[o + F_NODE], at[o + F_NODE + 1]));
+    c.body.push(text ? body.toString('utf8') : '');
+    c.bodyB64.push(text ? null : body.toString('base64'));
+    c.contentType.push(at[o + F_CT] < 0 ? null : buf.toString('utf8', at[o + F_CT], at[o + F_CT + 1]));
+    c.headers.push(at[o + F_HDR + 1] === 0 ? '{}' : JSON.stringify(indexedHeaders(ix, o / PACK_FIELDS)));
+    c.createdAt.push(new Date(buf.readDoubleLE(at[o + F_SENT])).toISOString());
   }
   return c;
 }

@@ -232,6 +232,38 @@ export function describeMessageStoreContract(name: string, getStore: () => Store
       expect(await s.deleteDeviceTokens([])).toBe(0);
     });
 
+    it('deletes a token only for its own user, and prunes tokens not seen since a time, oldest first, in bounded chunks', async () => {
+      const s = getStore();
+      const u1 = freshRoom('u');
+      const u2 = freshRoom('u');
+      await s.upsertDeviceToken(u1, `${u1}-a`, 'android');
+      expect(await s.deleteDeviceTokenOf(u2, `${u1}-a`)).toBe(false);
+      expect(await s.deleteDeviceTokenOf(u1, `${u1}-a`)).toBe(true);
+      expect(await s.deleteDeviceTokenOf(u1, `${u1}-a`)).toBe(false);
+      await expect(s.deleteDeviceTokenOf('', 't')).rejects.toBeInstanceOf(InvalidArgumentError);
+
+      // Tokens of earlier tests would be pruned first (oldest first): clear them.
+      const start = new Date();
+      while ((await s.pruneDeviceTokens(start)) > 0);
+      const stale = ['s1', 's2', 's3'].map((t) => `${u1}-${t}`);
+      for (const t of stale) {
+        await s.upsertDeviceToken(u1, t, 'ios');
+        await sleep(3);
+      }
+      await sleep(5);
+      const cutoff = new Date();
+      await sleep(5);
+      await s.upsertDeviceToken(u2, `${u2}-fresh`, 'web');
+      // Re-registering refreshes: this one is no longer stale.
+      await s.upsertDeviceToken(u1, stale[2], 'ios');
+      expect(await s.pruneDeviceTokens(cutoff, 1)).toBe(1);
+      expect((await s.listDeviceTokens([u1])).map((t) => t.token)).toEqual(stale.slice(1));
+      expect(await s.pruneDeviceTokens(cutoff)).toBe(1);
+      expect(await s.pruneDeviceTokens(cutoff)).toBe(0);
+      expect((await s.listDeviceTokens([u1, u2])).map((t) => t.token)).toEqual([stale[2], `${u2}-fresh`]);
+      await expect(s.pruneDeviceTokens(cutoff, 0)).rejects.toBeInstanceOf(InvalidArgumentError);
+    });
+
     it('refuses bad arguments with a clear error', async () => {
       const s = getStore();
       await expect(s.lastMessages('', 5)).rejects.toThrow(/roomId/);

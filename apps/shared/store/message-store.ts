@@ -4,6 +4,7 @@
  * first (ascending message id, which sorts by time).
  */
 import type { OutboundMessage } from '../message';
+import type { PackedRows } from './packed-rows';
 
 /** One row the database refused (a "poison" message): the pipeline dead-letters it with `reason`. */
 export interface RejectedRow {
@@ -45,8 +46,11 @@ export interface MessageStore {
    * come back in `rejected`. When the database refuses a chunk for its content, the chunk is
    * bisected so only the offending rows are rejected and every other row is still written.
    * Throws StoreUnavailableError when the database is unreachable.
+   * Takes PackedRows (rows still inside their packs) when `packedRows` is true.
    */
-  insertBatch(msgs: OutboundMessage[]): Promise<InsertResult>;
+  insertBatch(msgs: OutboundMessage[] | PackedRows): Promise<InsertResult>;
+  /** True when insertBatch also takes PackedRows, so the writer need not build messages. */
+  readonly packedRows?: boolean;
 
   /** The newest `limit` messages of a room, oldest first. */
   lastMessages(roomId: string, limit: number): Promise<OutboundMessage[]>;

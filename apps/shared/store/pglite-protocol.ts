@@ -1,10 +1,15 @@
 /** Messages between pglite-store.ts (main thread) and pglite-worker.ts. */
 import type { WireError } from './wire-errors';
+import type { InsertPath } from './row-inserter';
 
 export interface WorkerInit {
   /** Directory for PGlite's files; undefined = in memory (tests). */
   dataDir?: string;
   migrationsDir: string;
+  insertPath: InsertPath;
+  insertChunkRows: number;
+  /** Postgres settings passed as `-c name=value` start parameters. */
+  settings: Record<string, string>;
 }
 
 export interface WorkerRequest {

@@ -9,6 +9,7 @@ import { openPgliteStore, PgliteStore } from './pglite-store';
 import { StoreUnavailableError } from './message-store';
 import { InvalidArgumentError } from './validate';
 import { describeMessageStoreContract, expectClosed, freshRoom, makeMessages } from './message-store.contract';
+import { describeRoomDirectoryContract } from './room-directory.contract';
 
 const dir = mkdtempSync(join(tmpdir(), 'stompbox-pglite-test-'));
 let store: PgliteStore;
@@ -22,6 +23,7 @@ afterAll(async () => {
 });
 
 describeMessageStoreContract('pglite (worker thread)', () => store);
+describeRoomDirectoryContract('pglite (worker thread)', () => store);
 
 describe('pglite store', () => {
   it('applied the migrations on first open', () => {

@@ -14,9 +14,12 @@ import { dirname, resolve } from 'node:path';
 import type { OutboundMessage } from '../message';
 import { compiledEntry, RUNNING_FROM_SOURCE } from '../project-root';
 import { DEFAULT_MIGRATIONS_DIR } from './migrations';
-import { StoreUnavailableError, type InsertResult } from './message-store';
+import { INSERT_CHUNK_ROWS, StoreUnavailableError, type InsertResult } from './message-store';
+import { PackedRows } from './packed-rows';
+import { initInChild } from './pglite-init';
+import type { InsertPath } from './row-inserter';
 import type { DevicePlatform, DeviceToken } from './device-token-store';
-import type { Member, MemberPair } from './room-directory';
+import type { Member, MemberPair, Room } from './room-directory';
 import type { Store } from './store';
 import type { WorkerInit, WorkerRequest, WorkerResponse } from './pglite-protocol';
 import { fromWireError } from './wire-errors';
@@ -29,6 +32,12 @@ export interface PgliteStoreOptions {
   maxPending?: number;
   /** Default 120 s (PGlite.create alone takes ~6 s on an idle 2-core machine, 30 s+ under heavy load). */
   startTimeoutMs?: number;
+  /** How insertBatch writes (row-inserter.ts); default copy. */
+  insertPath?: InsertPath;
+  /** Rows per insert statement; default INSERT_CHUNK_ROWS. */
+  insertChunkRows?: number;
+  /** Postgres settings for the embedded server (`-c name=value` at start), e.g. shared_buffers. */
+  settings?: Record<string, string>;
 }
 
 /** Where the embedded database lives inside DATA_DIR. */
@@ -47,7 +56,21 @@ const WORKER_ENTRY = RUNNING_FROM_SOURCE
 export async function openPgliteStore(opts: PgliteStoreOptions = {}): Promise<PgliteStore> {
   const dataDir = opts.dataDir ? resolve(opts.dataDir) : undefined;
   const unlock = dataDir ? await lockDataDir(dataDir) : () => {};
-  const init: WorkerInit = { dataDir, migrationsDir: opts.migrationsDir ?? DEFAULT_MIGRATIONS_DIR };
+  const init: WorkerInit = {
+    dataDir,
+    migrationsDir: opts.migrationsDir ?? DEFAULT_MIGRATIONS_DIR,
+    insertPath: opts.insertPath ?? 'copy',
+    insertChunkRows: opts.insertChunkRows ?? INSERT_CHUNK_ROWS,
+    settings: opts.settings ?? {},
+  };
+  if (dataDir) {
+    try {
+      await initInChild(WORKER_ENTRY, dataDir, init.settings, opts.startTimeoutMs ?? 120_000);
+    } catch (err) {
+      unlock();
+      throw err;
+    }
+  }
   const worker = new Worker(WORKER_ENTRY, { workerData: init });
   const store = new PgliteStore(worker, opts.maxPending ?? 10_000, unlock);
   try {
@@ -183,11 +206,12 @@ export class PgliteStore implements Store {
     });
   }
 
-  insertBatch(msgs: OutboundMessage[]): Promise<InsertResult> {
-    // Copy each body into its own small buffer: a Buffer is often a view of a shared 8 KiB pool,
-    // which structured clone would copy whole.
-    const compact = msgs.map((m) => ({ ...m, body: Uint8Array.prototype.slice.call(m.body) as unknown as Buffer }));
-    return this.call('insertBatch', [compact]);
+  /** insertBatch takes PackedRows too: they travel as one pack (one buffer to clone, not an object per row). */
+  readonly packedRows = true;
+
+  insertBatch(batch: OutboundMessage[] | PackedRows): Promise<InsertResult> {
+    const rows = batch instanceof PackedRows ? batch : PackedRows.fromMessages(batch);
+    return this.call('insertPack', [rows.toPack()]);
   }
   async lastMessages(roomId: string, limit: number): Promise<OutboundMessage[]> {
     return reviveAll(await this.call('lastMessages', [roomId, limit]));
@@ -228,6 +252,18 @@ export class PgliteStore implements Store {
   listMembers(roomId: string, limit?: number): Promise<Member[]> {
     return this.call('listMembers', limit === undefined ? [roomId] : [roomId, limit]);
   }
+  createRoom(roomId: string, name: string, ownerId: string): Promise<Room | null> {
+    return this.call('createRoom', [roomId, name, ownerId]);
+  }
+  getRoom(roomId: string): Promise<Room | null> {
+    return this.call('getRoom', [roomId]);
+  }
+  listRoomsOf(userId: string, limit: number, afterRoomId?: string): Promise<Room[]> {
+    return this.call('listRoomsOf', afterRoomId === undefined ? [userId, limit] : [userId, limit, afterRoomId]);
+  }
+  deleteRoom(roomId: string): Promise<boolean> {
+    return this.call('deleteRoom', [roomId]);
+  }
   upsertDeviceToken(userId: string, token: string, platform: DevicePlatform): Promise<void> {
     return this.call('upsertDeviceToken', [userId, token, platform]);
   }
@@ -236,6 +272,12 @@ export class PgliteStore implements Store {
   }
   deleteDeviceTokens(tokens: string[]): Promise<number> {
     return this.call('deleteDeviceTokens', [tokens]);
+  }
+  deleteDeviceTokenOf(userId: string, token: string): Promise<boolean> {
+    return this.call('deleteDeviceTokenOf', [userId, token]);
+  }
+  pruneDeviceTokens(notSeenSince: Date, limit?: number): Promise<number> {
+    return this.call('pruneDeviceTokens', limit === undefined ? [notSeenSince] : [notSeenSince, limit]);
   }
 
   /** Close the database (flushes PGlite's files), then end the worker. */

@@ -7,6 +7,7 @@ import { instrumentStore } from './store-metrics';
 import { StoreUnavailableError } from './message-store';
 import type { Store } from './store';
 import { describeMessageStoreContract, expectClosed, freshRoom, makeMessages } from './message-store.contract';
+import { describeRoomDirectoryContract } from './room-directory.contract';
 import { sleep } from '../sleep';
 
 let pg: ServiceHandle;
@@ -22,6 +23,7 @@ afterAll(async () => {
 });
 
 describeMessageStoreContract('postgres', () => store);
+describeRoomDirectoryContract('postgres', () => store);
 
 describe('postgres store', () => {
   it('reports an unreachable database as StoreUnavailableError and recovers when it is back', async ({ skip }) => {

@@ -5,7 +5,9 @@ import { PrismaClient } from './generated/prisma/client';
 import { applyMigrations, readMigrations, type MigrateResult } from './migrations';
 import { pgRunner } from './sql-runners';
 import { PrismaMessageStore } from './prisma-store';
-import { StoreUnavailableError } from './message-store';
+import { INSERT_CHUNK_ROWS, StoreUnavailableError } from './message-store';
+import { pgBackend, prismaBackend } from './insert-backends';
+import { RowInserter, type InsertPath } from './row-inserter';
 import type { Store } from './store';
 
 export interface PostgresStoreOptions {
@@ -14,6 +16,10 @@ export interface PostgresStoreOptions {
   migrate?: boolean;
   /** Pool size (default 10). */
   poolMax?: number;
+  /** How insertBatch writes (row-inserter.ts); default copy. */
+  insertPath?: InsertPath;
+  /** Rows per insert statement; default INSERT_CHUNK_ROWS. */
+  insertChunkRows?: number;
   log?: (msg: string) => void;
 }
 
@@ -34,9 +40,14 @@ export async function migratePostgres(url: string, log?: (msg: string) => void):
 
 export async function openPostgresStore(opts: PostgresStoreOptions): Promise<Store> {
   if (opts.migrate ?? true) await migratePostgres(opts.url, opts.log);
-  const adapter = new PrismaPg({ connectionString: opts.url, max: opts.poolMax ?? 10, connectionTimeoutMillis: 10_000 });
-  const prisma = new PrismaClient({ adapter });
-  return new PrismaMessageStore('postgres', prisma);
+  // One pool for Prisma and for the inserter's own statements (COPY needs a pg client).
+  const pool = new pg.Pool({ connectionString: opts.url, max: opts.poolMax ?? 10, connectionTimeoutMillis: 10_000 });
+  pool.on('error', () => undefined); // an idle client's connection dropped: the next checkout reconnects
+  const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
+  const path = opts.insertPath ?? 'copy';
+  const chunk = opts.insertChunkRows ?? INSERT_CHUNK_ROWS;
+  const inserter = new RowInserter(path === 'prisma' ? prismaBackend(prisma) : pgBackend(pool), path, chunk);
+  return new PrismaMessageStore('postgres', prisma, () => pool.end().catch(() => undefined), inserter);
 }
 
 export function maskUrl(u: string): string {

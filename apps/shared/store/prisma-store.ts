@@ -1,21 +1,31 @@
 /**
  * Store over a Prisma 7 client; the driver adapter decides which Postgres it talks to
  * (postgres-store.ts: @prisma/adapter-pg; pglite-worker.ts: pglite-prisma-adapter). Reads use
- * the Prisma query API; the hot path, insertBatch, uses Prisma's raw-SQL path with array
- * parameters (one INSERT ... SELECT FROM unnest(...) ON CONFLICT DO NOTHING per chunk), since
- * createMany measured ~5k rows/s here against ~40k for the unnest statement (apps/README.md
- * "Measured facts").
+ * the Prisma query API; the hot path, insertBatch, goes through a RowInserter (row-inserter.ts):
+ * COPY or unnest through the driver itself where the opener passes one, else one
+ * INSERT ... SELECT FROM unnest(...) through Prisma's raw-SQL path (createMany measured ~5k
+ * rows/s here against ~40k for that statement: apps/README.md "Measured facts").
  */
 import type { OutboundMessage } from '../message';
 import type { PrismaClient } from './generated/prisma/client';
 import { describeDbError } from './db-errors';
-import { INSERT_SQL, insertParams, rowToMessage, toColumns } from './message-rows';
-import { INSERT_CHUNK_ROWS, MAX_QUERY_LIMIT, StoreUnavailableError, type InsertResult, type RejectedRow } from './message-store';
-import type { DevicePlatform, DeviceToken } from './device-token-store';
-import type { Member, MemberPair } from './room-directory';
+import { prismaBackend } from './insert-backends';
+import type { PackedRows } from './packed-rows';
+import { RowInserter } from './row-inserter';
+import { rowToMessage } from './message-rows';
+import { INSERT_CHUNK_ROWS, MAX_QUERY_LIMIT, StoreUnavailableError, type InsertResult } from './message-store';
+import { PRUNE_CHUNK_TOKENS, type DevicePlatform, type DeviceToken } from './device-token-store';
+import { MAX_ROOM_NAME, type Member, type MemberPair, type Room } from './room-directory';
 import { ADD_MEMBERS_SQL, memberParams } from './member-rows';
 import type { Store } from './store';
-import { checkId, checkLimit, checkPlatform } from './validate';
+import { checkId, checkLimit, checkPlatform, InvalidArgumentError } from './validate';
+
+/** Oldest device tokens not seen since $1, at most $2 of them. */
+const PRUNE_TOKENS_SQL =
+  'DELETE FROM device_tokens WHERE token IN (SELECT token FROM device_tokens WHERE last_seen_at < $1 ORDER BY last_seen_at LIMIT $2)';
+
+/** The columns of a Room, as the RoomDirectory returns it. */
+const ROOM_COLUMNS = { id: true, name: true, ownerId: true, createdAt: true } as const;
 
 export class PrismaMessageStore implements Store {
   private closed = false;
@@ -24,47 +34,16 @@ export class PrismaMessageStore implements Store {
     readonly kind: string,
     private readonly prisma: PrismaClient,
     private readonly onClose: () => Promise<void> = async () => {},
+    /** The insert path; by default Prisma's raw-SQL path (insert-backends.ts). */
+    private readonly inserter: RowInserter = new RowInserter(prismaBackend(prisma), 'prisma', INSERT_CHUNK_ROWS),
   ) {}
 
-  async insertBatch(msgs: OutboundMessage[]): Promise<InsertResult> {
-    this.open();
-    const rejected: RejectedRow[] = [];
-    // Non-room messages are not persisted; duplicates inside one batch are dropped here (the
-    // statement would skip them too, but they would count against nothing useful).
-    const seen = new Set<string>();
-    const rows: OutboundMessage[] = [];
-    for (const m of msgs) {
-      if (m.roomId === null || m.roomId === undefined) {
-        rejected.push({ id: m.id, reason: `not a room message (destination ${m.destination})` });
-      } else if (typeof m.id !== 'string' || m.id === '') {
-        rejected.push({ id: String(m.id), reason: 'empty message id' });
-      } else if (!seen.has(m.id)) {
-        seen.add(m.id);
-        rows.push(m);
-      }
-    }
-    let inserted = 0;
-    for (let i = 0; i < rows.length; i += INSERT_CHUNK_ROWS) {
-      inserted += await this.insertChunk(rows.slice(i, i + INSERT_CHUNK_ROWS), rejected);
-    }
-    return { inserted, rejected };
-  }
+  /** insertBatch takes PackedRows too (row-inserter.ts). */
+  readonly packedRows = true;
 
-  /** One statement; on a data error bisect so only the offending rows are rejected. */
-  private async insertChunk(rows: OutboundMessage[], rejected: RejectedRow[]): Promise<number> {
-    if (rows.length === 0) return 0;
-    try {
-      return await this.prisma.$executeRawUnsafe(INSERT_SQL, ...insertParams(toColumns(rows)));
-    } catch (err) {
-      const info = describeDbError(err);
-      if (!info.isDataError) throw new StoreUnavailableError(`insert failed: ${info.message}`, { cause: err });
-      if (rows.length === 1) {
-        rejected.push({ id: rows[0].id, reason: info.message, code: info.sqlState });
-        return 0;
-      }
-      const mid = rows.length >> 1;
-      return (await this.insertChunk(rows.slice(0, mid), rejected)) + (await this.insertChunk(rows.slice(mid), rejected));
-    }
+  async insertBatch(batch: OutboundMessage[] | PackedRows): Promise<InsertResult> {
+    this.open();
+    return this.inserter.insert(batch);
   }
 
   async lastMessages(roomId: string, limit: number): Promise<OutboundMessage[]> {
@@ -189,6 +168,54 @@ export class PrismaMessageStore implements Store {
     return rows.map((r) => ({ userId: r.userId, joinedAt: r.joinedAt }));
   }
 
+  async createRoom(roomId: string, name: string, ownerId: string): Promise<Room | null> {
+    this.open();
+    checkId('roomId', roomId);
+    checkId('name', name, MAX_ROOM_NAME);
+    checkId('ownerId', ownerId);
+    // Interactive: the membership is written only when the room was new, in the same transaction.
+    return this.read(() =>
+      this.prisma.$transaction(async (tx) => {
+        await tx.user.createMany({ data: [{ id: ownerId }], skipDuplicates: true });
+        const made = await tx.room.createMany({ data: [{ id: roomId, name, ownerId }], skipDuplicates: true });
+        if (made.count === 0) return null;
+        await tx.membership.create({ data: { roomId, userId: ownerId } });
+        return tx.room.findUniqueOrThrow({ where: { id: roomId }, select: ROOM_COLUMNS });
+      }),
+    );
+  }
+
+  async getRoom(roomId: string): Promise<Room | null> {
+    this.open();
+    checkId('roomId', roomId);
+    return this.read(() => this.prisma.room.findUnique({ where: { id: roomId }, select: ROOM_COLUMNS }));
+  }
+
+  async listRoomsOf(userId: string, limit: number, afterRoomId?: string): Promise<Room[]> {
+    this.open();
+    checkId('userId', userId);
+    if (afterRoomId !== undefined) checkId('afterRoomId', afterRoomId);
+    const take = checkLimit(limit);
+    if (take === 0) return [];
+    const rows = await this.read(() =>
+      this.prisma.membership.findMany({
+        where: afterRoomId === undefined ? { userId } : { userId, roomId: { gt: afterRoomId } },
+        orderBy: { roomId: 'asc' },
+        take,
+        select: { room: { select: ROOM_COLUMNS } },
+      }),
+    );
+    return rows.map((r) => r.room);
+  }
+
+  async deleteRoom(roomId: string): Promise<boolean> {
+    this.open();
+    checkId('roomId', roomId);
+    // Memberships go with it (ON DELETE CASCADE); messages stay (no foreign key, see RoomDirectory).
+    const r = await this.read(() => this.prisma.room.deleteMany({ where: { id: roomId } }));
+    return r.count > 0;
+  }
+
   async upsertDeviceToken(userId: string, token: string, platform: DevicePlatform): Promise<void> {
     this.open();
     checkId('userId', userId);
@@ -222,6 +249,22 @@ export class PrismaMessageStore implements Store {
     if (tokens.length === 0) return 0;
     const r = await this.read(() => this.prisma.deviceToken.deleteMany({ where: { token: { in: [...new Set(tokens)] } } }));
     return r.count;
+  }
+
+  async deleteDeviceTokenOf(userId: string, token: string): Promise<boolean> {
+    this.open();
+    checkId('userId', userId);
+    checkId('token', token, 4096);
+    const r = await this.read(() => this.prisma.deviceToken.deleteMany({ where: { token, userId } }));
+    return r.count > 0;
+  }
+
+  async pruneDeviceTokens(notSeenSince: Date, limit: number = PRUNE_CHUNK_TOKENS): Promise<number> {
+    this.open();
+    if (!(notSeenSince instanceof Date) || Number.isNaN(notSeenSince.getTime())) throw new InvalidArgumentError('notSeenSince must be a valid Date');
+    if (!Number.isInteger(limit) || limit < 1) throw new InvalidArgumentError(`limit must be a positive integer, got ${String(limit)}`);
+    // Bounded per statement (a LIMIT inside the sub-select): Prisma's deleteMany has no limit.
+    return this.read(() => this.prisma.$executeRawUnsafe(PRUNE_TOKENS_SQL, notSeenSince, limit));
   }
 
   async close(): Promise<void> {

@@ -5,6 +5,19 @@ export interface Member {
   joinedAt: Date;
 }
 
+/** Longest room name, in UTF-16 code units. */
+export const MAX_ROOM_NAME = 200;
+
+/** A room as the REST API shows it. */
+export interface Room {
+  id: string;
+  /** Null for rooms made on first use (development mode). */
+  name: string | null;
+  /** Who may manage it besides an admin; null for rooms made on first use. */
+  ownerId: string | null;
+  createdAt: Date;
+}
+
 export interface MemberPair {
   roomId: string;
   userId: string;
@@ -30,4 +43,17 @@ export interface RoomDirectory {
   isMember(roomId: string, userId: string): Promise<boolean>;
   /** Members ordered by userId, at most `limit` (default MAX_QUERY_LIMIT). */
   listMembers(roomId: string, limit?: number): Promise<Member[]>;
+  /**
+   * Create a room owned by `ownerId`, who becomes its first member (user created if missing),
+   * in one transaction. Returns null, changing nothing, when a room with this id exists.
+   */
+  createRoom(roomId: string, name: string, ownerId: string): Promise<Room | null>;
+  getRoom(roomId: string): Promise<Room | null>;
+  /** Rooms `userId` is a member of, ordered by id, ids after `afterRoomId` only; at most `limit` (clamped to MAX_QUERY_LIMIT). */
+  listRoomsOf(userId: string, limit: number, afterRoomId?: string): Promise<Room[]>;
+  /**
+   * Delete a room and its memberships. Its stored messages stay (the message log is append-only
+   * and has no foreign key to rooms). Returns false when there was no such room.
+   */
+  deleteRoom(roomId: string): Promise<boolean>;
 }

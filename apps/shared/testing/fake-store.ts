@@ -1,11 +1,13 @@
 /**
  * A Store test double for the pipeline's unit tests: rows in a Map, with switches to
- * make the "database" unavailable or refuse chosen rows. The message methods and membership
- * (what first-use creation needs, with a settable latency) work; the real stores
+ * make the "database" unavailable or refuse chosen rows. The message methods, membership
+ * (what first-use creation needs, with a settable latency), rooms with owners (what the REST
+ * API needs) and device tokens (what push needs) work; the real stores
  * (apps/shared/store) are exercised by the service tests.
  */
-import { StoreUnavailableError, type InsertResult } from '../store/message-store';
-import type { MemberPair } from '../store/room-directory';
+import { MAX_QUERY_LIMIT, StoreUnavailableError, type InsertResult } from '../store/message-store';
+import type { Member, MemberPair, Room } from '../store/room-directory';
+import { PRUNE_CHUNK_TOKENS, type DevicePlatform, type DeviceToken } from '../store/device-token-store';
 import type { Store } from '../store/store';
 import type { OutboundMessage } from '../message';
 import { sleep } from '../sleep';
@@ -104,10 +106,74 @@ export class FakeStore implements Store {
   async ensureRoomAndUser() { this.unsupported(); }
   async ensureUser() { this.unsupported(); }
   async ensureRoom() { this.unsupported(); }
-  async removeMember(): Promise<boolean> { this.unsupported(); }
-  async listMembers(): Promise<never[]> { this.unsupported(); }
-  async upsertDeviceToken() { this.unsupported(); }
-  async listDeviceTokens(): Promise<never[]> { this.unsupported(); }
-  async deleteDeviceTokens(): Promise<number> { this.unsupported(); }
+  async removeMember(roomId: string, userId: string): Promise<boolean> {
+    if (this.unavailable) throw new StoreUnavailableError('connect ECONNREFUSED (fake)');
+    return this.members.delete(`${roomId}\u0000${userId}`);
+  }
+
+  /** Names, owners and creation times of rooms made by createRoom (first-use rooms have none). */
+  readonly roomInfo = new Map<string, Room>();
+  async createRoom(roomId: string, name: string, ownerId: string): Promise<Room | null> {
+    if (this.unavailable) throw new StoreUnavailableError('connect ECONNREFUSED (fake)');
+    if (this.rooms.has(roomId)) return null;
+    const room: Room = { id: roomId, name, ownerId, createdAt: new Date() };
+    this.rooms.add(roomId);
+    this.roomInfo.set(roomId, room);
+    this.users.add(ownerId);
+    this.members.add(`${roomId}\u0000${ownerId}`);
+    return { ...room };
+  }
+  async getRoom(roomId: string): Promise<Room | null> {
+    if (this.unavailable) throw new StoreUnavailableError('connect ECONNREFUSED (fake)');
+    if (!this.rooms.has(roomId)) return null;
+    return { ...(this.roomInfo.get(roomId) ?? { id: roomId, name: null, ownerId: null, createdAt: new Date(0) }) };
+  }
+  async listRoomsOf(userId: string, limit: number, afterRoomId?: string): Promise<Room[]> {
+    const suffix = `\u0000${userId}`;
+    const ids = [...this.members].filter((k) => k.endsWith(suffix)).map((k) => k.slice(0, -suffix.length));
+    const page = ids.filter((id) => afterRoomId === undefined || id > afterRoomId).sort().slice(0, Math.min(limit, MAX_QUERY_LIMIT));
+    return Promise.all(page.map(async (id) => (await this.getRoom(id))!));
+  }
+  async deleteRoom(roomId: string): Promise<boolean> {
+    if (this.unavailable) throw new StoreUnavailableError('connect ECONNREFUSED (fake)');
+    if (!this.rooms.delete(roomId)) return false;
+    this.roomInfo.delete(roomId);
+    for (const k of [...this.members]) if (k.startsWith(`${roomId}\u0000`)) this.members.delete(k);
+    return true;
+  }
+  async listMembers(roomId: string, limit = MAX_QUERY_LIMIT): Promise<Member[]> {
+    if (this.unavailable) throw new StoreUnavailableError('connect ECONNREFUSED (fake)');
+    const prefix = `${roomId}\u0000`;
+    const ids = [...this.members].filter((k) => k.startsWith(prefix)).map((k) => k.slice(prefix.length)).sort();
+    return ids.slice(0, Math.min(limit, MAX_QUERY_LIMIT)).map((userId) => ({ userId, joinedAt: new Date(0) }));
+  }
+
+  /** Device tokens by token; `tokenCalls` counts listDeviceTokens calls. */
+  readonly tokens = new Map<string, DeviceToken>();
+  tokenCalls = 0;
+  async upsertDeviceToken(userId: string, token: string, platform: DevicePlatform, seenAt = new Date()): Promise<void> {
+    this.users.add(userId);
+    this.tokens.set(token, { userId, token, platform, lastSeenAt: seenAt });
+  }
+  async listDeviceTokens(userIds: string[]): Promise<DeviceToken[]> {
+    this.tokenCalls++;
+    if (this.unavailable) throw new StoreUnavailableError('connect ECONNREFUSED (fake)');
+    const wanted = new Set(userIds);
+    return [...this.tokens.values()].filter((t) => wanted.has(t.userId)).sort((a, b) => (a.userId === b.userId ? (a.token < b.token ? -1 : 1) : a.userId < b.userId ? -1 : 1));
+  }
+  async deleteDeviceTokens(tokens: string[]): Promise<number> {
+    let n = 0;
+    for (const t of new Set(tokens)) if (this.tokens.delete(t)) n++;
+    return n;
+  }
+  async deleteDeviceTokenOf(userId: string, token: string): Promise<boolean> {
+    if (this.tokens.get(token)?.userId !== userId) return false;
+    return this.tokens.delete(token);
+  }
+  async pruneDeviceTokens(notSeenSince: Date, limit = PRUNE_CHUNK_TOKENS): Promise<number> {
+    const old = [...this.tokens.values()].filter((t) => t.lastSeenAt < notSeenSince).sort((a, b) => a.lastSeenAt.getTime() - b.lastSeenAt.getTime()).slice(0, limit);
+    for (const t of old) this.tokens.delete(t.token);
+    return old.length;
+  }
   async close() {}
 }

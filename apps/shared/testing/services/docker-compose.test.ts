@@ -16,6 +16,7 @@ const root = resolve(dirname(fileURLToPath(import.meta.url)), '../../../..');
 const compose = parse(readFileSync(join(root, 'docker-compose.yml'), 'utf8'), { merge: true }) as {
   services: Record<string, Service>;
   volumes?: Record<string, unknown>;
+  configs?: Record<string, { content?: string }>;
 };
 const scripts = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).scripts as Record<string, string>;
 
@@ -27,6 +28,7 @@ interface Service {
   ports?: string[];
   depends_on?: Record<string, { condition: string }>;
   volumes?: string[];
+  configs?: Array<{ source: string; target: string }>;
 }
 
 const services = compose.services;
@@ -50,8 +52,8 @@ const npmScript = (s: Service) => {
 };
 
 describe('docker-compose.yml', () => {
-  it('has the whole stack: RabbitMQ, Redis, Postgres, a migration step, two brokers, the consumer', () => {
-    expect(Object.keys(services).sort()).toEqual(['broker1', 'broker2', 'consumer', 'migrate', 'postgres', 'rabbitmq', 'redis']);
+  it('has the whole stack: RabbitMQ, Redis, Postgres, a migration step, two brokers behind a load balancer, the consumer', () => {
+    expect(Object.keys(services).sort()).toEqual(['broker1', 'broker2', 'consumer', 'lb', 'migrate', 'postgres', 'rabbitmq', 'redis']);
     expect(appServices.map(([n]) => n).sort()).toEqual(['broker1', 'broker2', 'consumer', 'migrate']);
     expect(npmScript(services.migrate)).toBe('db:migrate');
     expect(npmScript(services.consumer)).toBe('consumer');
@@ -137,6 +139,38 @@ describe('docker-compose.yml', () => {
       });
     }
     for (const name of ['rabbitmq', 'redis', 'postgres']) expect((services[name] as { healthcheck?: unknown }).healthcheck, name).toBeDefined();
+  });
+
+  it('runs the brokers as one cluster: cluster nodes on the same RabbitMQ, one process each', () => {
+    const brokers = appServices.filter(([, s]) => npmScript(s) === 'broker');
+    for (const [name, s] of brokers) {
+      const c = loadConfig(env(s));
+      expect(c.AMQP_URL, name).toBeDefined();
+      expect(c.CLUSTER_ENABLED, name).toBe(true);
+      expect(c.BROKER_PROCESSES, name).toBe(1);
+    }
+    const exchanges = new Set(brokers.map(([, s]) => loadConfig(env(s)).CLUSTER_EXCHANGE));
+    expect(exchanges.size).toBe(1);
+  });
+
+  it('puts every broker behind the load balancer\'s one port, health-checked on /readyz, with a tunnel timeout above the heart-beats', () => {
+    const lb = services.lb;
+    expect(lb.image).toMatch(/^haproxy:/);
+    expect(lb.configs).toEqual([{ source: 'haproxy', target: '/usr/local/etc/haproxy/haproxy.cfg' }]);
+    const cfg = compose.configs?.haproxy?.content ?? '';
+    const bind = /^\s*bind :(\d+)$/m.exec(cfg);
+    expect(bind, 'frontend bind line').not.toBeNull();
+    expect(lb.ports).toEqual([`${bind![1]}:${bind![1]}`]);
+    const servers = [...cfg.matchAll(/^\s*server (\S+) ([^:\s]+):(\d+) check/gm)].map((m) => ({ name: m[1], host: m[2], port: Number(m[3]) }));
+    const brokers = appServices.filter(([, s]) => npmScript(s) === 'broker');
+    expect(servers.map((x) => x.host).sort()).toEqual(brokers.map(([n]) => n).sort());
+    for (const x of servers) expect(x.port, x.host).toBe(loadConfig(env(services[x.host])).PORT);
+    expect(cfg).toMatch(/option httpchk GET \/readyz/);
+    const tunnel = /timeout tunnel (\d+)h/.exec(cfg);
+    expect(Number(tunnel?.[1]) * 3_600_000).toBeGreaterThan(Math.max(...brokers.map(([, s]) => loadConfig(env(s)).HEARTBEAT_SERVER_SEND_MS)));
+    expect(Object.keys(lb.depends_on ?? {}).sort()).toEqual(brokers.map(([n]) => n).sort());
+    const published = Object.values(services).flatMap((x) => x.ports ?? []).map((p) => p.split(':')[0]);
+    expect(new Set(published).size, 'host ports reused').toBe(published.length);
   });
 
   it('builds every app service from the Dockerfile into one image, and keeps data in named volumes', () => {
