@@ -13,7 +13,8 @@ import type { Logger } from '../shared/logger';
 import { startPipeline } from './pipeline';
 import { demoTokenRoutes, hubSender, openIdentity } from '../broker/identity';
 import type { Hub } from '../broker/hub/hub';
-import { allowAnyRequest, trendingRoutes } from '../broker/http/trending-routes';
+import { trendingRoutes } from '../broker/http/trending-routes';
+import { roomReaders } from '../broker/http/room-access';
 import { Publication } from '../broker/hub/publication';
 import type { TrendingPublisher } from '../consumer/insights/trending-publisher';
 import { compileRoomTemplate } from '../shared/rooms';
@@ -50,8 +51,8 @@ export async function startAllInOne(config: Config, logger: Logger, publicRoutes
           membershipEvents: identity.membershipEvents,
           sendToUser: hubSender(() => hub),
         }),
-        // Data routes are loopback-only until HTTP tokens are checked; then the room's messages rule applies.
-        ...(pipeline.trending ? [trendingRoutes(pipeline.trending, { authorize: allowAnyRequest })] : []),
+        // Trending words of a room: the room's messages rule (members and admins).
+        ...(pipeline.trending ? [trendingRoutes(pipeline.trending, { authorize: roomReaders(pipeline.store) })] : []),
       ],
       public: [...publicRoutes, ...demoTokenRoutes(config, pipeline.store, identity.membershipEvents)],
     },

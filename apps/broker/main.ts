@@ -15,7 +15,8 @@ import { demoRoutes } from '../demo/routes';
 import { startBroker } from './broker';
 import { openBrokerBackends } from './broker-backends';
 import { restApi } from './http/rest-api';
-import { allowAnyRequest, trendingRoutes } from './http/trending-routes';
+import { trendingRoutes } from './http/trending-routes';
+import { roomReaders } from './http/room-access';
 import { openTrendingStore } from '../shared/insights/open-trending-store';
 import { randomNodeId } from '../shared/message-id';
 import { clusterFromConfig } from './cluster/cluster-from-config';
@@ -48,8 +49,8 @@ runMain(async () => {
   const routes = {
     data: [
       ...restApi(config, { store, presence: identity.presence, membershipEvents: identity.membershipEvents, sendToUser: hubSender(() => hub) }),
-      // The consumer counts into Redis. Until the room's messages rule is wired here, data routes' own access rule applies.
-      ...(trending ? [trendingRoutes(trending, { authorize: allowAnyRequest })] : []),
+      // The consumer counts into Redis; a room's words follow its messages' rule (members and admins).
+      ...(trending ? [trendingRoutes(trending, { authorize: roomReaders(store) })] : []),
     ],
     public: [
       demoRoutes(undefined, { wsPath: config.WS_PATH, roomTemplate: config.ROOM_TEMPLATE, auth: config.DEMO_TOKENS ? 'token' : 'login' }),

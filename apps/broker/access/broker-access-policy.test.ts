@@ -68,6 +68,14 @@ describe('BrokerAccessPolicy', () => {
     expect(closed.p.checkPublish(boss, '/topic/news', null)).toBeUndefined();
   });
 
+  it('server channels beside a room are read like the room and never written', async () => {
+    const { p } = policy();
+    await p.checkSubscribe(kim, '/topic/room.r1.trending', 'r1.trending');
+    expect((await refusal(() => p.checkSubscribe({ userId: 'lee' }, '/topic/room.r1.trending', 'r1.trending'))).code).toBe('forbidden');
+    expect((await refusal(() => p.checkPublish(kim, '/topic/room.r1.trending', 'r1.trending'))).code).toBe('forbidden');
+    expect((await refusal(() => policy({ rooms: 'open' }).p.checkPublish(kim, '/topic/room.r1.presence', 'r1.presence'))).code).toBe('forbidden');
+  });
+
   it('a failing membership lookup refuses with access-unavailable', async () => {
     const cache = new MembershipCache({ isMember: async () => { throw new Error('db down'); } }, { ttlMs: 1000, maxEntries: 10 });
     const p = new BrokerAccessPolicy({ rooms: 'members', pubsub: 'open', userSend: 'off' }, cache);

@@ -12,6 +12,20 @@ import type { AccessPolicy, Principal } from '../hub/access-policy';
 import { aliasQueueName, isUserSpace, parseUserQueue } from '../hub/user-destinations';
 import type { MembershipCache } from './membership-cache';
 
+/**
+ * Channels the server publishes beside a room (`<room destination>.trending`, `.presence`): the
+ * room template reads them as a room named `<id>.trending`; they are read like room `<id>`
+ * and never written by clients.
+ */
+const SERVER_CHANNELS = ['.trending', '.presence'];
+
+function serverChannelRoom(roomId: string): string | null {
+  for (const suffix of SERVER_CHANNELS) {
+    if (roomId.length > suffix.length && roomId.endsWith(suffix)) return roomId.slice(0, -suffix.length);
+  }
+  return null;
+}
+
 export interface AccessRules {
   rooms: 'members' | 'open';
   pubsub: 'open' | 'closed';
@@ -30,7 +44,7 @@ export class BrokerAccessPolicy implements AccessPolicy {
   }
 
   checkSubscribe(who: Principal, destination: string, roomId: string | null): void | Promise<void> {
-    if (roomId !== null) return this.room(who, destination, roomId);
+    if (roomId !== null) return this.room(who, destination, serverChannelRoom(roomId) ?? roomId);
     if (isUserSpace(destination)) {
       const q = parseUserQueue(destination);
       if (!q) throw badUserDestination(destination);
@@ -44,6 +58,9 @@ export class BrokerAccessPolicy implements AccessPolicy {
   }
 
   checkPublish(who: Principal, destination: string, roomId: string | null): void | Promise<void> {
+    if (roomId !== null && serverChannelRoom(roomId) !== null) {
+      throw forbidden(destination, 'the server publishes here; clients only subscribe');
+    }
     if (roomId !== null) return this.room(who, destination, roomId);
     if (isUserSpace(destination)) {
       if (aliasQueueName(destination) !== null) {

@@ -76,6 +76,9 @@ export function superviseProcesses(c: Config, logger: Logger): boolean {
   };
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
+  if (!c.REDIS_URL) {
+    logger.warn('REDIS_URL is not set: presence and membership changes stay inside each broker process (membership answers cached elsewhere expire after ACCESS_CACHE_TTL_MS)');
+  }
   for (let i = 0; i < count; i++) fork(i);
   logger.info({ processes: count, port: c.PORT }, `${count} broker processes sharing port ${c.PORT}`);
   return true;

@@ -5,9 +5,10 @@
  * reads any room id, with or without a room row: messages outlive a deleted room, and a room
  * made on first use gets its row shortly after its first messages.
  */
+import type { FastifyRequest } from 'fastify';
 import { HttpError } from '../../shared/http/http-errors';
 import type { Room, RoomDirectory } from '../../shared/store/room-directory';
-import type { RequestPrincipal } from './request-principal';
+import { principalOf, type RequestPrincipal } from './request-principal';
 
 const forbidden = (reason: string) => new HttpError(403, reason, 'forbidden');
 const noSuchRoom = () => new HttpError(404, 'no such room');
@@ -31,4 +32,18 @@ export async function requireManager(rooms: RoomDirectory, who: RequestPrincipal
     throw forbidden(member ? `only the owner of room ${roomId} or an admin may manage it` : `not a member of room ${roomId}`);
   }
   return room;
+}
+
+/**
+ * The room messages' rule as a request check, for routes about a room that hold no store of
+ * their own (trending words): members and admins read a room; any identified caller reads
+ * across rooms (`roomId` null).
+ */
+export function roomReaders(rooms: RoomDirectory | undefined): (request: FastifyRequest, roomId: string | null) => Promise<void> {
+  return async (request, roomId) => {
+    const who = principalOf(request);
+    if (roomId === null || who.admin) return;
+    if (!rooms) throw new HttpError(503, 'room membership cannot be checked: this process has no database');
+    await requireReader(rooms, who, roomId);
+  };
 }

@@ -127,11 +127,11 @@ describe('JWT authentication on CONNECT', () => {
     expect(Date.now() - started).toBeGreaterThan(500);
   });
 
-  it('admits WebSocket clients addressed by any host name; REST stays loopback-only', async () => {
+  it('admits WebSocket and REST clients addressed by any host name; REST needs the token', async () => {
     const c = await connect(broker.url, { headers: { Host: `chat.example.com:${broker.port}` } });
     expect(await connected(c, { passcode: await hsToken({ sub: 'remote' }) })).toBe('remote');
-    expect(await httpStatus('/metrics', `chat.example.com:${broker.port}`)).toBe(403);
-    expect(await httpStatus('/metrics', `localhost:${broker.port}`)).toBe(200);
+    expect(await httpStatus('/api/me', `chat.example.com:${broker.port}`)).toBe(401);
+    expect(await httpStatus('/metrics', `chat.example.com:${broker.port}`)).toBe(200);
     expect(await httpStatus('/healthz', `chat.example.com:${broker.port}`)).toBe(200);
   });
 });
