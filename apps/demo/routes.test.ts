@@ -59,7 +59,7 @@ describe('demoRoutes', () => {
 
   it('tells the page the WebSocket path and room template', async () => {
     const r = await get(built.port, '/demo/config.json');
-    expect(JSON.parse(r.body)).toEqual({ wsPath: '/ws', roomTemplate: '/topic/chat/room/{roomId}' });
+    expect(JSON.parse(r.body)).toEqual({ wsPath: '/ws', roomTemplate: '/topic/chat/room/{roomId}', auth: 'login' });
   });
 
   it('serves nothing outside dist/assets: traversal, encoded slashes, hidden files, unknown types', async () => {

@@ -53,6 +53,12 @@ export function pgBackend(pool: pg.Pool): InsertBackend {
     copy: async (text) => {
       const client = await pool.connect();
       let broken: Error | undefined;
+      // A checked-out client has no pool listener: a socket error between statements would be
+      // emitted with none and crash the process (node-postgres docs, pg.Pool "error").
+      const onError = (err: Error) => {
+        broken ??= err;
+      };
+      client.on('error', onError);
       try {
         if (!staged.has(client)) {
           await client.query(STAGE_SQL);
@@ -75,6 +81,7 @@ export function pgBackend(pool: pg.Pool): InsertBackend {
         if (!fromServer(err)) broken ??= err as Error;
         throw err;
       } finally {
+        client.off('error', onError);
         client.release(broken);
       }
     },
