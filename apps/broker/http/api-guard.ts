@@ -1,7 +1,7 @@
 /**
  * What every REST data route goes through, in this order: find the caller (http-auth.ts),
  * count the request against the caller's rate limit (by user; by peer address when the caller
- * could not be identified, so a flood of bad tokens is slowed too), then refuse the
+ * could not be identified, so a flood of bad tokens is slowed too; admins are exempt), then refuse the
  * unidentified with 401. Registered on the data routes' scope, so the probes, metrics and the
  * OpenAPI document are never behind it.
  */
@@ -39,6 +39,8 @@ export async function guardApi(app: HttpApp, auth: HttpAuth, limit: ApiRateLimit
         max: limit.max,
         timeWindow: limit.windowMs,
         keyGenerator: (request) => (request.principal ? `user:${request.principal.userId}` : `ip:${request.ip}`),
+        // Admins are operators and services (provisioning, load tools), trusted with bulk calls.
+        allowList: (request) => request.principal?.admin === true,
         errorResponseBuilder: (_request, ctx) =>
           new HttpError(429, `more than ${ctx.max} requests in ${limit.windowMs} ms: retry in ${ctx.after}`, 'rate-limited'),
       }),

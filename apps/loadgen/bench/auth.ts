@@ -131,19 +131,32 @@ async function main(): Promise<void> {
     children.push(off);
     const on = await startBrokerChild({ JWT_SECRET: SECRET, DATA_DIR: dir, ROOM_ACCESS: 'members' });
     children.push(on);
+    // The same tokens with rooms open: separates what verifying identity costs from the membership side.
+    const jwtOnly = await startBrokerChild({ JWT_SECRET: SECRET, ROOM_ACCESS: 'open' });
+    children.push(jwtOnly);
     const jwt = ['--jwt-secret', SECRET];
     await load(WARMUP_ARGS, off);
     await load(WARMUP_ARGS, on, jwt).catch(() => undefined); // warm-up rooms differ: refusals are fine here
+    await load(WARMUP_ARGS, jwtOnly, jwt);
     const offs: LoadReport[] = [];
     const ons: LoadReport[] = [];
+    const opens: LoadReport[] = [];
     const fanout = [...FANOUT_ARGS, '--duration', `${durationMs}ms`, '--run-id', RUN_ID];
     for (let i = 0; i < rounds; i++) {
       process.stderr.write(`round ${i + 1}/${rounds}\n`);
-      offs.push(await load(fanout, off));
-      ons.push(await load(fanout, on, jwt));
+      // Alternate the order so that neither side always runs second.
+      if (i % 2 === 0) {
+        offs.push(await load(fanout, off));
+        ons.push(await load(fanout, on, jwt));
+      } else {
+        ons.push(await load(fanout, on, jwt));
+        offs.push(await load(fanout, off));
+      }
+      opens.push(await load(fanout, jwtOnly, jwt));
     }
     await off.stop();
     await on.stop();
+    await jwtOnly.stop();
 
     // (b) CONNECT rate, HS256 then RS256 (keys from a JWKS served here).
     const hs = await startBrokerChild({ JWT_SECRET: SECRET, ROOM_ACCESS: 'open' });
@@ -165,10 +178,11 @@ async function main(): Promise<void> {
     const perSec = (r: LoadReport) => r.deliveries.perSec;
     const ratios = ons.map((r, i) => perSec(r) / perSec(offs[i]));
     const p99Ratios = ons.map((r, i) => r.latencyMs.p99 / offs[i].latencyMs.p99);
-    const errs = (rs: LoadReport[]) => rs.reduce((a, r) => a + r.errorTotal + r.deliveries.lost, 0);
+    const errs = (xs: LoadReport[]) => xs.reduce((a, r) => a + r.errorTotal + r.deliveries.lost, 0);
     const rows = [
       ['(a) fan-out, development mode', `${fmt(median(offs.map(perSec)), 0)} deliveries/s`, `${fmt(median(offs.map((r) => r.latencyMs.p99)), 1)} ms`, `${fmt(median(offs.map((r) => r.cpu.brokerUsPerDelivery ?? NaN)), 2)} µs/del`, String(errs(offs))],
       ['(a) fan-out, JWT + room membership', `${fmt(median(ons.map(perSec)), 0)} deliveries/s`, `${fmt(median(ons.map((r) => r.latencyMs.p99)), 1)} ms`, `${fmt(median(ons.map((r) => r.cpu.brokerUsPerDelivery ?? NaN)), 2)} µs/del`, String(errs(ons))],
+      ['(a) fan-out, JWT, rooms open', `${fmt(median(opens.map(perSec)), 0)} deliveries/s`, `${fmt(median(opens.map((r) => r.latencyMs.p99)), 1)} ms`, `${fmt(median(opens.map((r) => r.cpu.brokerUsPerDelivery ?? NaN)), 2)} µs/del`, String(errs(opens))],
       ['    on / off', `${fmt(median(ratios), 3)}`, `${fmt(median(p99Ratios), 3)}`, '', ''],
       [`(b) CONNECT with HS256, ${fmt(connects)} connections`, `${fmt(hsRate.perSec, 0)} connections/s`, `${fmt(hsRate.p99, 1)} ms`, '', String(hsRate.errors)],
       [`(b) CONNECT with RS256 (JWKS), ${fmt(connects)} connections`, `${fmt(rsRate.perSec, 0)} connections/s`, `${fmt(rsRate.p99, 1)} ms`, '', String(rsRate.errors)],
@@ -178,7 +192,7 @@ async function main(): Promise<void> {
         '',
         `bench:auth — ${atStart}; at the end: load average ${loadavg().map((x) => x.toFixed(2)).join(' ')}; ${((Date.now() - started) / 1000).toFixed(0)} s; ${fmt(seeded)} memberships seeded`,
         renderTable(['part', 'result', 'p99 (SEND→MESSAGE / CONNECT)', 'broker CPU', 'errors + lost'], rows),
-        ...[...offs, ...ons].filter((r) => r.errorTotal > 0).map((r) => `errors: ${JSON.stringify(r.errors).slice(0, 400)}`),
+        ...[...offs, ...ons, ...opens].filter((r) => r.errorTotal > 0).map((r) => `errors: ${JSON.stringify(r.errors).slice(0, 400)}`),
         `(a) per round, deliveries/s off: ${offs.map((r) => fmt(perSec(r), 0)).join(', ')}; on: ${ons.map((r) => fmt(perSec(r), 0)).join(', ')}; on/off ${ratios.map((x) => fmt(x, 3)).join(', ')}. Goal: within 5% (ratio ≥ 0.95).`,
         '',
       ].join('\n'),

@@ -43,6 +43,8 @@ export interface LoadOptions {
   bodyBytes: number;
   /** Ask a RECEIPT for every SEND and measure its latency. */
   sendReceipts: boolean;
+  /** Before the run, make every user a member of its room through the broker's REST API (needs jwtSecret). */
+  join: boolean;
   /** New connections per second (0 = as fast as connectConcurrency allows). */
   rampPerSec: number;
   connectConcurrency: number;
@@ -91,6 +93,7 @@ export const DEFAULTS: LoadOptions = {
   window: 0,
   bodyBytes: 64,
   sendReceipts: false,
+  join: false,
   rampPerSec: 0,
   connectConcurrency: 256,
   durationMs: 10_000,
@@ -120,6 +123,8 @@ Target:
   --token JWT               bearer token for every user
   --token-in passcode|header  where the token goes (default passcode)
   --jwt-secret SECRET       mint one HS256 token per user (sub = login or user{n})
+  --join                    before the run, create each room and add its users over the REST API as an
+                            admin (a broker whose rooms need membership); needs --jwt-secret
   --host VHOST              CONNECT host header (omitted by default, like Android)
   --accept-version LIST     default ${DEFAULTS.acceptVersion}
   --heartbeat CX,CY         default ${DEFAULTS.heartbeat}
@@ -179,7 +184,7 @@ const STRING_OPTS = [
   'interval', 'window', 'body-bytes', 'ramp', 'connect-concurrency', 'duration', 'read-timeout', 'drain',
   'receipt-timeout', 'cycles', 'timeout', 'workers', 'broker-pid', 'json', 'progress', 'scenario',
 ] as const;
-const BOOL_OPTS = ['send-receipts', 'idle-subscribe', 'help'] as const;
+const BOOL_OPTS = ['send-receipts', 'idle-subscribe', 'join', 'help'] as const;
 
 /** Largest number of connections one run may open (a process may hold 20,000 files here). */
 export const MAX_USERS = 200_000;
@@ -297,6 +302,10 @@ export function parseLoadArgs(argv: string[], base: Partial<LoadOptions> = {}): 
   if (o.timeoutMs < 1000) throw new UsageError('--timeout must be at least 1s');
   if (o.sendersPerRoom > o.roomSize) throw new UsageError(`--senders (${o.sendersPerRoom}) cannot exceed --room-size (${o.roomSize})`);
   if (v['send-receipts']) o.sendReceipts = true;
+  if (v.join) {
+    if (!o.jwtSecret) throw new UsageError('--join creates memberships as an admin: it needs --jwt-secret');
+    o.join = true;
+  }
   if (v['idle-subscribe']) o.idleSubscribe = true;
   const progress = s('progress');
   if (progress !== undefined) {

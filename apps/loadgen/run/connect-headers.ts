@@ -9,6 +9,11 @@ export interface UserCredentials {
 
 const fill = (template: string | undefined, user: number) => template?.split('{user}').join(String(user));
 
+/** The user id a minted token names: the login template, else `user<n>`. */
+export function subjectFor(o: Pick<LoadOptions, 'login'>, user: number): string {
+  return fill(o.login, user) ?? `user${user}`;
+}
+
 export async function credentialsFor(o: LoadOptions, user: number, secretKey?: Uint8Array): Promise<UserCredentials> {
   const login = fill(o.login, user);
   let passcode = fill(o.passcode, user);
@@ -16,7 +21,7 @@ export async function credentialsFor(o: LoadOptions, user: number, secretKey?: U
   if (secretKey) {
     token = await new SignJWT({})
       .setProtectedHeader({ alg: 'HS256' })
-      .setSubject(login ?? `user${user}`)
+      .setSubject(subjectFor(o, user))
       .setIssuedAt()
       .setExpirationTime('2h')
       .sign(secretKey);

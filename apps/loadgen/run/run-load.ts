@@ -8,6 +8,7 @@ import type { LoadOptions } from '../cli/options';
 import { mergeSliceResults, type Progress, type SliceResult } from '../stats/counters';
 import { buildReport, type LoadReport } from '../stats/report';
 import { planRooms, planSlices } from './plan';
+import { joinRooms } from './join-rooms';
 import { busiestThreadsWaitMs, sampleProc, sampleProcTree, selfCpuMs } from './proc-stats';
 import { inThreadSlice, workerSlice, type SliceHandle } from './slice-handle';
 import { WorkerPool } from './worker-pool';
@@ -27,6 +28,7 @@ const IDLE_SETTLE_MS = 1_000;
 
 export async function runLoad(o: LoadOptions, hooks: RunHooks = {}): Promise<LoadReport> {
   const rooms = planRooms(o.users, o.roomSize, o.sendersPerRoom);
+  if (o.join) await joinRooms(o, rooms);
   const slices = planSlices(rooms, Math.max(1, o.workers));
   const ownPool = o.workers > 0 && !(hooks.pool && hooks.pool.size >= slices.length);
   const pool = o.workers === 0 ? null : ownPool ? new WorkerPool(slices.length) : hooks.pool!;
