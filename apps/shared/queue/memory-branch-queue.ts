@@ -7,19 +7,12 @@
  */
 import type { Registry } from 'prom-client';
 import { counter, gauge } from '../metrics';
-import type { PackDelivery, PackSource } from './pack-source';
-
-interface Item {
-  body: Buffer;
-  redelivered: boolean;
-}
+import type { PackSource } from './pack-source';
+import { PrefetchDelivery, type QueuedPack } from './prefetch-delivery';
 
 export class MemoryBranchQueue {
-  private readonly ready: Item[] = [];
-  private readonly unacked = new Set<Item>();
+  private readonly queue: PrefetchDelivery<QueuedPack>;
   private bytes = 0;
-  private onDelivery: ((d: PackDelivery) => void) | null = null;
-  private delivering = false;
   private readonly mDepth;
   private readonly mDropped;
 
@@ -31,71 +24,34 @@ export class MemoryBranchQueue {
     registry: Registry,
     private readonly onOverflow: (body: Buffer) => void = () => {},
   ) {
+    this.queue = new PrefetchDelivery<QueuedPack>(prefetch, (item) => {
+      this.bytes -= item.body.length;
+      this.mDepth.set({ queue: this.name }, this.depth());
+    });
+    this.source = this.queue.source;
     this.mDepth = gauge(registry, 'stompbox_memory_branch_packs', 'Packs in a named queue of the in-process twin (ready + un-acked)', ['queue']);
     this.mDropped = counter(registry, 'stompbox_memory_branch_overflow_total', 'Oldest packs a full named queue of the in-process twin dropped and dead-lettered', ['queue']);
   }
 
   /** A copy of a pack the main queue took (the same immutable Buffer). */
   offer(body: Buffer): void {
-    this.ready.push({ body, redelivered: false });
+    const ready = this.queue.ready;
+    ready.push({ body, redelivered: false });
     this.bytes += body.length;
-    while (this.ready.length > 1 && (this.depth() > this.maxPacks || this.bytes > this.maxBytes)) {
-      const oldest = this.ready.shift()!;
+    while (ready.length > 1 && (this.depth() > this.maxPacks || this.bytes > this.maxBytes)) {
+      const oldest = ready.shift()!;
       this.bytes -= oldest.body.length;
       this.mDropped.inc({ queue: this.name });
       this.onOverflow(oldest.body);
     }
     this.mDepth.set({ queue: this.name }, this.depth());
-    this.scheduleDeliver();
+    this.queue.schedule();
   }
 
   /** Packs ready or un-acked. */
   depth(): number {
-    return this.ready.length + this.unacked.size;
+    return this.queue.size;
   }
 
-  readonly source: PackSource = {
-    kind: 'memory',
-    start: async (onDelivery) => {
-      this.onDelivery = onDelivery;
-      this.deliver();
-    },
-    stop: async () => {
-      this.onDelivery = null;
-    },
-    isReady: () => true,
-    close: async () => {
-      this.onDelivery = null;
-      const back = [...this.unacked];
-      this.unacked.clear();
-      for (const item of back) item.redelivered = true;
-      this.ready.unshift(...back);
-    },
-  };
-
-  private scheduleDeliver(): void {
-    if (this.delivering || !this.onDelivery) return;
-    this.delivering = true;
-    setImmediate(() => {
-      this.delivering = false;
-      this.deliver();
-    });
-  }
-
-  private deliver(): void {
-    while (this.onDelivery && this.unacked.size < this.prefetch && this.ready.length > 0) {
-      const item = this.ready.shift()!;
-      this.unacked.add(item);
-      this.onDelivery({
-        body: item.body,
-        redelivered: item.redelivered,
-        ack: () => {
-          if (!this.unacked.delete(item)) return;
-          this.bytes -= item.body.length;
-          this.mDepth.set({ queue: this.name }, this.depth());
-          this.scheduleDeliver();
-        },
-      });
-    }
-  }
+  readonly source: PackSource;
 }

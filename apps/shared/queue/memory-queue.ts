@@ -13,7 +13,8 @@
  */
 import type { Registry } from 'prom-client';
 import type { PackTransport, SealedPack, TransportHooks } from './packing-offload';
-import { DeadLetterRefusedError, type DeadLetter, type DeadLetterSink, type PackDelivery, type PackSource } from './pack-source';
+import { DeadLetterRefusedError, type DeadLetter, type DeadLetterSink, type PackSource } from './pack-source';
+import { PrefetchDelivery } from './prefetch-delivery';
 import { deadLettersRefused } from './dead-letter-metrics';
 import type { MemoryBranchQueue } from './memory-branch-queue';
 import { gauge } from '../metrics';
@@ -30,8 +31,7 @@ interface Item {
 export type ConfirmPoint = 'enqueued' | 'handed-over' | 'stored';
 
 export class MemoryPackQueue {
-  private readonly ready: Item[] = [];
-  private readonly unacked = new Set<Item>();
+  private readonly queue: PrefetchDelivery<Item>;
   private messages = 0;
   /** Confirms waiting for `stored` (bounded by the offload's own pending bound), by pack body. */
   private readonly awaitingStore = new Map<Buffer, (err?: Error) => void>();
@@ -40,8 +40,6 @@ export class MemoryPackQueue {
   private hooks: TransportHooks | null = null;
   /** Named queues fed a copy of every pack taken (the push queue), as RabbitMQ's exchange does. */
   private readonly branches: MemoryBranchQueue[] = [];
-  private onDelivery: ((d: PackDelivery) => void) | null = null;
-  private delivering = false;
   private closed = false;
   private readonly mDepth;
   private readonly mBytes;
@@ -53,6 +51,15 @@ export class MemoryPackQueue {
     private readonly capacityBytes = Infinity,
     private readonly confirmAt: ConfirmPoint = 'enqueued',
   ) {
+    this.queue = new PrefetchDelivery<Item>(prefetch, (item) => {
+      item.settle?.();
+      this.messages -= item.count;
+      this.bytes -= item.body.length;
+      this.mDepth.set(this.messages);
+      this.mBytes.set(this.bytes);
+      this.hooks?.writable();
+    });
+    this.source = this.queue.source;
     this.mDepth = gauge(registry, 'stompbox_memory_queue_messages', 'Messages in the in-process queue (ready + un-acked)');
     this.mBytes = gauge(registry, 'stompbox_memory_queue_bytes', 'Bytes of the packs in the in-process queue (EMBEDDED_QUEUE_MAX_BYTES bounds it)');
   }
@@ -86,7 +93,7 @@ export class MemoryPackQueue {
     },
     canSend: () => !this.closed && this.messages < this.capacityMessages && this.bytes < this.capacityBytes,
     send: (pack: SealedPack, settle) => {
-      this.ready.push({ body: pack.body, count: pack.count, redelivered: false, settle: this.confirmAt === 'handed-over' ? settle : undefined });
+      const item: Item = { body: pack.body, count: pack.count, redelivered: false, settle: this.confirmAt === 'handed-over' ? settle : undefined };
       if (this.confirmAt === 'stored') this.awaitingStore.set(pack.body, settle);
       this.messages += pack.count;
       this.bytes += pack.body.length;
@@ -94,7 +101,7 @@ export class MemoryPackQueue {
       this.mBytes.set(this.bytes);
       if (this.confirmAt === 'enqueued') settle();
       for (const b of this.branches) b.offer(pack.body);
-      this.scheduleDeliver();
+      this.queue.push(item);
     },
     isReady: () => !this.closed,
     close: async () => {
@@ -103,55 +110,7 @@ export class MemoryPackQueue {
   };
 
   /** The consumer side. Closing it gives un-acked packs back to the queue, marked redelivered. */
-  readonly source: PackSource = {
-    kind: 'memory',
-    start: async (onDelivery) => {
-      this.onDelivery = onDelivery;
-      this.deliver();
-    },
-    stop: async () => {
-      this.onDelivery = null;
-    },
-    isReady: () => true,
-    close: async () => {
-      this.onDelivery = null;
-      const back = [...this.unacked];
-      this.unacked.clear();
-      for (const item of back) item.redelivered = true;
-      this.ready.unshift(...back);
-    },
-  };
-
-  private scheduleDeliver(): void {
-    if (this.delivering || !this.onDelivery) return;
-    this.delivering = true;
-    setImmediate(() => {
-      this.delivering = false;
-      this.deliver();
-    });
-  }
-
-  private deliver(): void {
-    while (this.onDelivery && this.unacked.size < this.prefetch && this.ready.length > 0) {
-      const item = this.ready.shift()!;
-      this.unacked.add(item);
-      const cb = this.onDelivery;
-      cb({
-        body: item.body,
-        redelivered: item.redelivered,
-        ack: () => {
-          if (!this.unacked.delete(item)) return;
-          item.settle?.();
-          this.messages -= item.count;
-          this.bytes -= item.body.length;
-          this.mDepth.set(this.messages);
-          this.mBytes.set(this.bytes);
-          this.scheduleDeliver();
-          this.hooks?.writable();
-        },
-      });
-    }
-  }
+  readonly source: PackSource;
 }
 
 /**
