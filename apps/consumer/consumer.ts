@@ -15,6 +15,7 @@ import type { Registry } from 'prom-client';
 import { closeOnce } from '../shared/close-once';
 import type { Store } from '../shared/store/store';
 import type { OutboundMessage } from '../shared/message';
+import type { StoredText } from '../shared/store/packed-rows';
 import type { DeadLetterSink, PackSource } from '../shared/queue/pack-source';
 import { HoldingDeadLetters } from '../shared/queue/holding-dead-letters';
 import { Bridge } from './bridge';
@@ -48,7 +49,7 @@ export interface ConsumerParts {
   deadLetters: DeadLetterSink;
   store: Store;
   /** Told each batch of stored room messages (insights: consumer/insights); must return at once. */
-  onStored?: (messages: readonly OutboundMessage[]) => void;
+  onStored?: (messages: readonly StoredText[]) => void;
 }
 
 export interface ConsumerStatus {

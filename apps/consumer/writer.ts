@@ -27,7 +27,7 @@ import type { Logger } from 'pino';
 import { StoreUnavailableError, type InsertResult, type MessageStore, type RejectedRow } from '../shared/store/message-store';
 import type { OutboundMessage } from '../shared/message';
 import { indexPack, packFromParts, type PackIndex } from '../shared/queue/pack-codec';
-import { PackedRows } from '../shared/store/packed-rows';
+import { PackedRows, type StoredText } from '../shared/store/packed-rows';
 import type { DeadLetterSink } from '../shared/queue/pack-source';
 import { backoffMs } from '../shared/backoff';
 import { sleep } from '../shared/sleep';
@@ -64,7 +64,7 @@ export class StreamWriter {
     private readonly m: ConsumerMetrics,
     private readonly firstUse: FirstUseDirectory | null = null,
     /** Told each stored batch's room messages (word counting); must return at once. */
-    private readonly onStored: ((msgs: readonly OutboundMessage[]) => void) | null = null,
+    private readonly onStored: ((msgs: readonly StoredText[]) => void) | null = null,
   ) {}
 
   start(): void {
@@ -169,7 +169,7 @@ export class StreamWriter {
     // entries un-acked; the rows themselves are stored.
     if (res.rejected.length > 0) await this.deadLetterRejected(rows, res.rejected);
     this.firstUse?.note(memberPairs(rows)); // queued for its own loop: room creation never delays the next batch
-    if (this.onStored) this.onStored(rows.messages());
+    if (this.onStored) this.onStored(rows.texts());
     return true;
   }
 

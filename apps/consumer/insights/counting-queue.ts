@@ -7,10 +7,10 @@
  * writer hands over all room messages of its entries at once, so the bytes counted here are
  * close to the bytes kept alive.
  */
-import type { OutboundMessage } from '../../shared/message';
+import type { StoredText } from '../../shared/store/packed-rows';
 
 export class CountingQueue {
-  private batches: Array<readonly OutboundMessage[]> = [];
+  private batches: Array<readonly StoredText[]> = [];
   /** Messages of batches[0] already taken. */
   private offset = 0;
   private count = 0;
@@ -30,7 +30,7 @@ export class CountingQueue {
   }
 
   /** False (nothing queued) when the batch would pass either bound. */
-  offer(batch: readonly OutboundMessage[]): boolean {
+  offer(batch: readonly StoredText[]): boolean {
     if (batch.length === 0) return true;
     let b = 0;
     for (const m of batch) b += m.body.length;
@@ -42,8 +42,8 @@ export class CountingQueue {
   }
 
   /** Up to `n` messages, oldest first. */
-  take(n: number): OutboundMessage[] {
-    const out: OutboundMessage[] = [];
+  take(n: number): StoredText[] {
+    const out: StoredText[] = [];
     while (out.length < n && this.batches.length > 0) {
       const head = this.batches[0];
       const end = Math.min(head.length, this.offset + (n - out.length));

@@ -8,7 +8,7 @@
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
-import type { OutboundMessage } from '../../shared/message';
+import type { StoredText } from '../../shared/store/packed-rows';
 import { messageText } from '../../shared/insights/message-text';
 import { Tokenizer, type TokenizerOptions } from '../../shared/insights/tokenizer';
 import type { CountedMessage, TrendingStore } from '../../shared/insights/trending-store';
@@ -51,7 +51,7 @@ export class InsightsCounter {
   }
 
   /** The writer's hook: queue the stored messages (never waits, never throws). */
-  readonly onStored = (messages: readonly OutboundMessage[]): void => {
+  readonly onStored = (messages: readonly StoredText[]): void => {
     if (this.closed || messages.length === 0) return;
     if (!this.queue.offer(messages)) {
       this.m.messages.inc({ outcome: 'skipped_queue_full' }, messages.length);
@@ -84,7 +84,7 @@ export class InsightsCounter {
   }
 
   /** The words of a slice of messages (exposed for the benchmark's per-message cost). */
-  countable(messages: readonly OutboundMessage[]): CountedMessage[] {
+  countable(messages: readonly StoredText[]): CountedMessage[] {
     const started = performance.now();
     const out: CountedMessage[] = [];
     let noText = 0;

@@ -7,8 +7,11 @@
  */
 import type { OutboundMessage } from '../message';
 import {
-  decodePack, encodePack, F_BODY, F_ROOM, F_SENDER, F_SENT, F_START, indexPack, PACK_FIELDS, packFromParts, type PackIndex,
+  decodePack, encodePack, F_BODY, F_CT, F_ROOM, F_SENDER, F_SENT, F_START, indexPack, PACK_FIELDS, packFromParts, type PackIndex,
 } from '../queue/pack-codec';
+
+/** What a reader of stored text needs of a message (trending words): no ids, headers or copies of the rest. */
+export type StoredText = Pick<OutboundMessage, 'roomId' | 'sentAt' | 'contentType' | 'body'>;
 
 export class PackedRows {
   private readonly packs: PackIndex[] = [];
@@ -83,6 +86,26 @@ export class PackedRows {
   /** Row `r` as a message (its own copy of the bytes). */
   message(r: number): OutboundMessage {
     return decodePack(packFromParts([this.part(r)]))[0];
+  }
+
+  /** The room messages' text parts, each body its own copy (the packs are not pinned). */
+  texts(): StoredText[] {
+    const out: StoredText[] = [];
+    for (let r = 0; r < this.length; r++) {
+      const ix = this.packs[this.packOf[r]];
+      const i = this.msgOf[r];
+      const roomId = ix.roomIds[i];
+      if (roomId === null) continue;
+      const o = i * PACK_FIELDS;
+      const at = ix.at;
+      out.push({
+        roomId,
+        sentAt: ix.buf.readDoubleLE(at[o + F_SENT]),
+        contentType: at[o + F_CT] < 0 ? null : ix.buf.toString('utf8', at[o + F_CT], at[o + F_CT + 1]),
+        body: Buffer.from(ix.buf.subarray(at[o + F_BODY], at[o + F_BODY + 1])),
+      });
+    }
+    return out;
   }
 
   messages(): OutboundMessage[] {
