@@ -22,6 +22,7 @@ import { randomNodeId } from '../shared/message-id';
 import { clusterFromConfig } from './cluster/cluster-from-config';
 import { processesRefusal, superviseProcesses, workerNodeId } from './cluster/processes';
 import { roomAccessRule } from './access/access-from-config';
+import { authModeOf } from './session/authenticator-from-config';
 import { demoTokenRoutes, hubSender, openIdentity } from './identity';
 import type { Hub } from './hub/hub';
 import { openStore } from '../shared/store/open-store';
@@ -40,8 +41,7 @@ runMain(async () => {
   const side = config.AMQP_URL ? await openBrokerBackends({ config, logger, registry }) : null;
   if (!side) logger.warn('AMQP_URL is not set: messages are routed but NOT persisted (run `npm start` for broker + consumer in one process)');
   // Rooms for members only need the database even when nothing is persisted from here.
-  const jwt = config.JWT_SECRET !== undefined || config.JWT_JWKS_URL !== undefined;
-  const ownStore = !side && roomAccessRule(config, jwt ? 'jwt' : 'development') === 'members' ? await openStore(config, logger, registry) : null;
+  const ownStore = !side && roomAccessRule(config, authModeOf(config)) === 'members' ? await openStore(config, logger, registry) : null;
   const store = side?.store ?? ownStore ?? undefined;
   const identity = await openIdentity(config, logger, registry);
   let hub: Hub | null = null;

@@ -7,6 +7,11 @@ import { developmentAuthenticator, type Authenticator } from './authenticator';
 import { remoteKeySet } from './jwks';
 import { jwtAuthenticator } from './jwt-authenticator';
 
+/** The mode the configuration asks for: a secret or a key set means JWT. */
+export function authModeOf(c: Pick<Config, 'JWT_SECRET' | 'JWT_JWKS_URL'>): Authenticator['mode'] {
+  return c.JWT_SECRET !== undefined || c.JWT_JWKS_URL !== undefined ? 'jwt' : 'development';
+}
+
 export function authenticatorFromConfig(c: Config): Authenticator {
   const key = c.JWT_SECRET !== undefined ? new TextEncoder().encode(c.JWT_SECRET) : c.JWT_JWKS_URL !== undefined ? remoteKeySet(c.JWT_JWKS_URL) : null;
   if (key === null) return developmentAuthenticator;
@@ -21,7 +26,7 @@ export function authenticatorFromConfig(c: Config): Authenticator {
 
 /** For the start-up log: which mode, and how tokens are checked (no secret). */
 export function describeAuth(c: Config): Record<string, unknown> {
-  if (c.JWT_SECRET === undefined && c.JWT_JWKS_URL === undefined) return { auth: 'development' };
+  if (authModeOf(c) === 'development') return { auth: 'development' };
   return {
     auth: 'jwt',
     keys: c.JWT_SECRET !== undefined ? 'HS256 shared secret' : `JWKS ${c.JWT_JWKS_URL}`,

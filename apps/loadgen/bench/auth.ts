@@ -24,9 +24,11 @@ import { roomName } from '../client/destinations';
 import { WorkerPool } from '../run/worker-pool';
 import { fmt, type LoadReport } from '../stats/report';
 import { openPgliteStore, pgliteDataDir } from '../../shared/store/pglite-store';
+import { developmentToken } from '../../shared/auth/development-token';
 import { startBrokerChild, type ChildService } from './child';
 import { machineLine } from './machine';
 import { waitForQuiet } from './quiet';
+import { median } from './median';
 import { FANOUT_ARGS, loadOptions, WARMUP_ARGS } from './scenarios';
 import { renderTable } from './table';
 
@@ -46,11 +48,6 @@ const SECRET = 'bench-secret-of-at-least-32-bytes-0123456789';
 /** Rooms are named `<run id>-<n>`: a fixed run id lets the memberships be seeded beforehand. */
 const RUN_ID = 'bench';
 const pool = new WorkerPool(Math.max(1, Number(workers)));
-
-const median = (xs: number[]) => {
-  const s = [...xs].sort((x, y) => x - y);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
 
 /** Every member of every room of the fan-out plan, as the load generator names them. */
 async function seedMembers(dataDir: string): Promise<number> {
@@ -161,8 +158,7 @@ async function main(): Promise<void> {
     // (b) CONNECT rate, HS256 then RS256 (keys from a JWKS served here).
     const hs = await startBrokerChild({ JWT_SECRET: SECRET, ROOM_ACCESS: 'open' });
     children.push(hs);
-    const key = new TextEncoder().encode(SECRET);
-    const hsTokens = await Promise.all(Array.from({ length: connects }, (_, i) => new SignJWT({}).setProtectedHeader({ alg: 'HS256' }).setSubject(`u${i}`).setExpirationTime('1h').sign(key)));
+    const hsTokens = await Promise.all(Array.from({ length: connects }, (_, i) => developmentToken(`u${i}`, { secret: SECRET })));
     const hsRate = await connectRate(hs.url, hsTokens);
     await hs.stop();
     const { privateKey, publicKey } = await generateKeyPair('RS256');

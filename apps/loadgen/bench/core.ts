@@ -27,6 +27,7 @@ import { FANOUT_ARGS, idleArgs, loadOptions, seed003Args, WARMUP_ARGS } from './
 import { WorkerPool } from '../run/worker-pool';
 import { renderTable } from './table';
 import { waitForQuiet } from './quiet';
+import { median, medianBy } from './median';
 
 const { values } = parseArgs({
   options: {
@@ -91,14 +92,6 @@ const cpuCell = (r: LoadReport) =>
   r.cpu.brokerMs === undefined ? '-' : `${fmt(r.cpu.brokerUsPerDelivery, 2)} µs/del, ${fmt(r.cpu.brokerCores, 2)} cores`;
 const waitCell = (r: LoadReport) =>
   r.cpu.brokerWaitMs === undefined ? '-' : `${fmt(r.cpu.brokerWaitMs, 0)} / ${fmt(r.cpu.loadgenWaitMs, 0)} of ${fmt(r.runMs, 0)}`;
-const median = (xs: number[]) => {
-  const s = [...xs].sort((x, y) => x - y);
-  return s.length === 0 ? NaN : s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
-/** The element at the (lower) median of `key`. */
-function medianBy<T>(xs: T[], key: (x: T) => number): T {
-  return [...xs].sort((x, y) => key(x) - key(y))[Math.floor((xs.length - 1) / 2)];
-}
 const lgCell = (r: LoadReport) => `${fmt(r.cpu.loadgenCores, 2)} cores${r.cpu.loadgenMs && r.deliveries.received ? `, ${fmt((r.cpu.loadgenMs * 1000) / r.deliveries.received, 2)} µs/del` : ''}`;
 
 async function main(): Promise<void> {

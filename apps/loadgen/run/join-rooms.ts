@@ -4,7 +4,7 @@
  * admin whose token is minted with --jwt-secret (admins are not rate-limited). Rooms that exist
  * already and users already members are fine.
  */
-import { SignJWT } from 'jose';
+import { developmentToken } from '../../shared/auth/development-token';
 import type { LoadOptions } from '../cli/options';
 import { roomName } from '../client/destinations';
 import { subjectFor } from './connect-headers';
@@ -21,12 +21,7 @@ export function httpBase(wsUrl: string): string {
 }
 
 export async function joinRooms(o: LoadOptions, rooms: RoomPlan[]): Promise<{ rooms: number; members: number }> {
-  const token = await new SignJWT({ roles: ['admin'] })
-    .setProtectedHeader({ alg: 'HS256' })
-    .setSubject(ADMIN)
-    .setIssuedAt()
-    .setExpirationTime('1h')
-    .sign(new TextEncoder().encode(o.jwtSecret!));
+  const token = await developmentToken(ADMIN, { secret: o.jwtSecret!, admin: true });
   const base = httpBase(o.url);
   const post = async (path: string, body: object, ok: number[]): Promise<void> => {
     const res = await fetch(base + path, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
