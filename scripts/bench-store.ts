@@ -1,6 +1,7 @@
 /**
  * `npm run bench:store`: rows/s of Store.insertBatch for each insert path (row-inserter.ts:
- * copy, unnest, prisma), measured in the same run on the same rows, on a real PostgreSQL
+ * copy, unnest, prisma) and each way the copy path can COPY (insert-backends.ts: binary or text
+ * data, straight into `messages` or through the staging table), measured in the same run on the same rows, on a real PostgreSQL
  * (started by the test harness, or TEST_DATABASE_URL) and on the embedded PGlite (worker thread,
  * on disk), against a baseline measured in the same run: one INSERT per row. Batches are
  * PackedRows cut from packs of 100 messages, as the consumer's writer hands them over.
@@ -10,7 +11,7 @@
  * Postgres (the Postgres server's process tree).
  * Options (env): BENCH_ROWS rows per path and round (default 30,000), BENCH_ROUNDS (3),
  * BENCH_BATCH rows per insertBatch (2,000, the writer's 20 packs), BENCH_CHUNK rows per statement
- * (INSERT_CHUNK_ROWS), BENCH_PGLITE=0 to skip PGlite.
+ * (INSERT_CHUNK_ROWS), BENCH_PGLITE=0 to skip PGlite, BENCH_VARIANTS (comma-separated names, default all).
  */
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -25,7 +26,8 @@ import { openPostgresStore } from '../apps/shared/store/postgres-store';
 import { openPgliteStore } from '../apps/shared/store/pglite-store';
 import { INSERT_CHUNK_ROWS } from '../apps/shared/store/message-store';
 import { PackedRows } from '../apps/shared/store/packed-rows';
-import { INSERT_PATHS, type InsertPath } from '../apps/shared/store/row-inserter';
+import type { InsertPath } from '../apps/shared/store/row-inserter';
+import { DEFAULT_COPY, type CopyOptions } from '../apps/shared/store/insert-backends';
 import type { Store } from '../apps/shared/store/store';
 import { cpuDelta, cpuSnapshot, type CpuTargets } from './bench-pipeline-cpu';
 
@@ -34,6 +36,24 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const BATCH = Number(process.env.BENCH_BATCH ?? 2_000);
 const CHUNK = Number(process.env.BENCH_CHUNK ?? INSERT_CHUNK_ROWS);
 const BASELINE_ROWS = 5_000;
+
+interface Variant {
+  name: string;
+  path: InsertPath;
+  copy?: CopyOptions;
+}
+
+const ALL_VARIANTS: Variant[] = [
+  { name: 'copy', path: 'copy' }, // DEFAULT_COPY
+  { name: 'copy-text-direct', path: 'copy', copy: { format: 'text', direct: true } },
+  { name: 'copy-binary-staged', path: 'copy', copy: { format: 'binary', direct: false } },
+  { name: 'copy-text-staged', path: 'copy', copy: { format: 'text', direct: false } },
+  { name: 'unnest', path: 'unnest' },
+  { name: 'prisma', path: 'prisma' },
+];
+const VARIANTS = process.env.BENCH_VARIANTS
+  ? ALL_VARIANTS.filter((v) => process.env.BENCH_VARIANTS!.split(',').includes(v.name))
+  : ALL_VARIANTS;
 
 function messages(n: number, tag: string): OutboundMessage[] {
   const gen = new MessageIdGenerator(tag);
@@ -105,25 +125,26 @@ const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
 
 /** Alternate rounds over the paths; per path the median round. */
-async function compare(stores: Record<InsertPath, Store>, tag: string, dbPid?: number): Promise<Record<InsertPath, Run>> {
-  for (const p of INSERT_PATHS) await batched(stores[p], `warm${tag}${p}`, dbPid); // connections, JIT, plans
+async function compare(stores: Record<string, Store>, tag: string, dbPid?: number): Promise<Record<string, Run>> {
+  // Node ids (message-id.ts) take letters, digits, '_' and '.': the variant's number stands in for its name.
+  for (const [v, { name: p }] of VARIANTS.entries()) await batched(stores[p], `warm${tag}${v}`, dbPid); // connections, JIT, plans
   const runs: Record<string, Run[]> = {};
   for (let round = 0; round < ROUNDS; round++) {
-    for (const p of INSERT_PATHS) (runs[p] ??= []).push(await batched(stores[p], `${tag}${p}${round}`, dbPid));
+    for (const [v, { name: p }] of VARIANTS.entries()) (runs[p] ??= []).push(await batched(stores[p], `${tag}${v}_${round}`, dbPid));
   }
-  const out = {} as Record<InsertPath, Run>;
-  for (const p of INSERT_PATHS) {
+  const out = {} as Record<string, Run>;
+  for (const { name: p } of VARIANTS) {
     const rs = runs[p];
     out[p] = { rate: median(rs.map((r) => r.rate)), cpuUs: median(rs.map((r) => r.cpuUs)), dbUs: median(rs.map((r) => r.dbUs)) };
-    console.log(`  ${p.padEnd(7)} rounds: ${rs.map((r) => fmt(r.rate)).join(', ')} rows/s`);
+    console.log(`  ${p.padEnd(18)} rounds: ${rs.map((r) => fmt(r.rate)).join(', ')} rows/s`);
   }
   return out;
 }
 
-function table(name: string, res: Record<InsertPath, Run>, base: number): void {
+function table(name: string, res: Record<string, Run>, base: number): void {
   console.log(`\n| ${name} path | rows/s (median) | vs one INSERT per row | µs CPU per row, this process | µs CPU per row, database |`);
   console.log('|---|---:|---:|---:|---:|');
-  for (const p of INSERT_PATHS) {
+  for (const { name: p } of VARIANTS) {
     const r = res[p];
     console.log(`| ${p} | ${fmt(r.rate)} | ${(r.rate / base).toFixed(1)}x | ${r.cpuUs.toFixed(1)} | ${Number.isFinite(r.dbUs) ? r.dbUs.toFixed(1) : 'in the worker'} |`);
   }
@@ -132,11 +153,14 @@ function table(name: string, res: Record<InsertPath, Run>, base: number): void {
 
 async function main(): Promise<void> {
   console.log(`insertBatch of ${BATCH} rows (packs of 100), ${CHUNK} rows per statement, ${ROWS} rows per path and round, ${ROUNDS} rounds`);
+  console.log(`copy = the default: ${DEFAULT_COPY.format} data, ${DEFAULT_COPY.direct ? 'straight into messages (staging after a unique violation)' : 'through the staging table'}`);
 
   const svc = await startPostgres({ database: 'bench' });
   try {
-    const stores = {} as Record<InsertPath, Store>;
-    for (const p of INSERT_PATHS) stores[p] = await openPostgresStore({ url: svc.url, insertPath: p, insertChunkRows: CHUNK, migrate: p === INSERT_PATHS[0] });
+    const stores: Record<string, Store> = {};
+    for (const [i, v] of VARIANTS.entries()) {
+      stores[v.name] = await openPostgresStore({ url: svc.url, insertPath: v.path, copy: v.copy, insertChunkRows: CHUNK, migrate: i === 0 });
+    }
     console.log('postgres:');
     const res = await compare(stores, 'pg', svc.pid ?? undefined);
     const base = await perRowPostgres(svc.url, messages(BASELINE_ROWS, 'pgrow'));
@@ -149,10 +173,10 @@ async function main(): Promise<void> {
   if (process.env.BENCH_PGLITE === '0') return;
   const dir = mkdtempSync(join(tmpdir(), 'stompbox-bench-pglite-'));
   try {
-    const stores = {} as Record<InsertPath, Store>;
-    for (const p of INSERT_PATHS) {
+    const stores: Record<string, Store> = {};
+    for (const { name: p, path, copy } of VARIANTS) {
       const t0 = performance.now();
-      stores[p] = await openPgliteStore({ dataDir: join(dir, `pglite-${p}`), insertPath: p, insertChunkRows: CHUNK });
+      stores[p] = await openPgliteStore({ dataDir: join(dir, `pglite-${p}`), insertPath: path, copy, insertChunkRows: CHUNK });
       console.log(`pglite (${p}): opened in ${fmt(performance.now() - t0)} ms`);
     }
     const h = monitorEventLoopDelay({ resolution: 5 });
@@ -162,7 +186,7 @@ async function main(): Promise<void> {
     h.disable();
     const t0 = performance.now();
     const one = messages(1_000, 'pglrow');
-    for (const m of one) await stores.copy.insertBatch([m]);
+    for (const m of one) await stores[VARIANTS[0].name].insertBatch([m]);
     const base = one.length / ((performance.now() - t0) / 1000);
     table('pglite (worker)', res, base);
     console.log(`pglite: main-thread event-loop delay during the batched runs: p99 ${(h.percentile(99) / 1e6).toFixed(1)} ms, max ${(h.max / 1e6).toFixed(1)} ms`);

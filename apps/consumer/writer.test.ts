@@ -9,7 +9,8 @@ import pino from 'pino';
 import { Registry } from 'prom-client';
 import { startPostgres, type ServiceHandle } from '../shared/testing/services';
 import { openPostgresStore } from '../shared/store/postgres-store';
-import { INSERT_PATHS } from '../shared/store/row-inserter';
+import { INSERT_PATHS, type InsertPath } from '../shared/store/row-inserter';
+import type { CopyOptions } from '../shared/store/insert-backends';
 import { makeMessages, freshRoom } from '../shared/store/message-store.contract';
 import { decodePack, encodePack } from '../shared/queue/pack-codec';
 import { MemoryDeadLetters } from '../shared/queue/memory-queue';
@@ -28,9 +29,16 @@ afterAll(async () => {
   await pg?.stop();
 });
 
-describe.each(INSERT_PATHS)('writer, insert path %s', (path) => {
+/** Every insert path with its defaults, and the copy path's other ways to COPY. */
+const VARIANTS: Array<[string, InsertPath, CopyOptions | undefined]> = [
+  ...INSERT_PATHS.map((p): [string, InsertPath, undefined] => [p, p, undefined]),
+  ['copy, text data', 'copy', { format: 'text', direct: true }],
+  ['copy, always staged', 'copy', { format: 'binary', direct: false }],
+];
+
+describe.each(VARIANTS)('writer, insert path %s', (_name, path, copy) => {
   it('stores each good row of a batch with duplicates once and dead-letters the poison row with its reason', async () => {
-    const store = await openPostgresStore({ url: pg.url, insertPath: path, insertChunkRows: 4 });
+    const store = await openPostgresStore({ url: pg.url, insertPath: path, copy, insertChunkRows: 4 });
     try {
       const room = freshRoom('w');
       const msgs = makeMessages(room, 9);

@@ -108,3 +108,35 @@ for (const [kind, make] of Object.entries(caches)) {
     });
   });
 }
+
+describe('RecentCache (redis), one script call per batch', () => {
+  it('covers batches spread over more rooms than one call carries, and rooms larger than one ZADD of the script', async () => {
+    const prefix = `big${++n}:`;
+    const many = new RedisRecentCache({ url: redis.url, keyPrefix: prefix, size: 3, ttlSeconds: 60 });
+    const m = messageFactory('rcbig', 3_000);
+    const msgs = Array.from({ length: 9_000 }, () => m()); // 3 per room, 12,000 script arguments
+    await many.add([encodePack(msgs.slice(0, 4_500)), encodePack(msgs.slice(4_500))]);
+    await many.add([encodePack(msgs.slice(0, 10))]); // redelivered: nothing new
+    for (const room of ['r0', 'r1499', 'r2999']) {
+      expect((await many.recent(room, 10)).map((x) => x.id)).toEqual(msgs.filter((x) => x.roomId === room).map((x) => x.id));
+    }
+    const { Redis } = await import('ioredis');
+    const probe = new Redis(redis.url);
+    try {
+      expect(await probe.zcard(`${prefix}r7`)).toBe(3);
+      expect(await probe.ttl(`${prefix}r7`)).toBeGreaterThan(0);
+      const wide = new RedisRecentCache({ url: redis.url, keyPrefix: `wide${++n}:`, size: 1_500, ttlSeconds: 0 });
+      const one = messageFactory('rcwide', 1);
+      const lots = Array.from({ length: 2_500 }, () => one());
+      await wide.add([encodePack(lots.slice(0, 1_200))]);
+      await wide.add([encodePack(lots.slice(1_200))]);
+      expect(await probe.zcard(`wide${n}:r0`)).toBe(1_500);
+      expect(await probe.ttl(`wide${n}:r0`)).toBe(-1);
+      expect((await wide.recent('r0', 1_500)).map((x) => x.id)).toEqual(lots.slice(-1_500).map((x) => x.id));
+      await wide.close();
+    } finally {
+      probe.disconnect();
+      await many.close();
+    }
+  });
+});

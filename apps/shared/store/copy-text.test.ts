@@ -27,7 +27,7 @@ describe('copyText', () => {
   it('escapes backslash, tab, newline and CR, writes NULL as \\N and empty headers as {}', () => {
     const rows = PackedRows.fromMessages([msg({ id: 'a\tb', senderId: 'x\\y', destination: '/d\n1\r', contentType: null })]);
     const text = copyText(rows).toString('utf8');
-    expect(text).toBe('a\\tb\tr1\t/d\\n1\\r\tx\\\\y\tn1\thi\t\\N\t\\N\t{}\t1700000000123\n');
+    expect(text).toBe('a\\tb\tr1\t/d\\n1\\r\tx\\\\y\tn1\thi\t\\N\t\\N\t{}\t2023-11-14T22:13:20.123Z\n');
   });
 
   it('puts UTF-8 text bodies in body and anything else (NUL, invalid UTF-8) in body_bytes as hex', () => {
@@ -73,7 +73,7 @@ describe('copyText', () => {
           expect(r[5]).toBe(m.body.toString('utf8'));
           expect(r[7]).toBe(m.contentType);
           expect(JSON.parse(r[8]!)).toEqual({ ...indexedHeaders(ix, i) });
-          expect(Number(r[9])).toBe(m.sentAt);
+          expect(Date.parse(r[9]!)).toBe(m.sentAt);
         });
       }),
       { numRuns: 200 },

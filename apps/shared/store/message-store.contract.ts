@@ -168,6 +168,22 @@ export function describeMessageStoreContract(name: string, getStore: () => Store
       expect(await s.roomExists(fresh)).toBe(true);
     });
 
+    it('lists members a keyset page at a time, after a user id', async () => {
+      const s = getStore();
+      const room = freshRoom('pages');
+      const users = Array.from({ length: 7 }, (_, i) => `pg${i}`);
+      await s.addMembers(users.map((userId) => ({ roomId: room, userId })));
+      const pages: string[][] = [];
+      for (let after: string | undefined, page: string[]; ; after = page[page.length - 1]) {
+        page = (await s.listMembers(room, 3, after)).map((m) => m.userId);
+        pages.push(page);
+        if (page.length < 3) break;
+      }
+      expect(pages).toEqual([['pg0', 'pg1', 'pg2'], ['pg3', 'pg4', 'pg5'], ['pg6']]);
+      expect((await s.listMembers(room, undefined, 'pg4')).map((m) => m.userId)).toEqual(['pg5', 'pg6']);
+      expect(await s.listMembers(room, 3, 'pg6')).toEqual([]);
+    });
+
     it('adds members in bulk: rooms and users created on the way, repeats and existing members count nothing', async () => {
       const s = getStore();
       const [r1, r2, r3] = [freshRoom('bulk'), freshRoom('bulk'), freshRoom('bulk')];

@@ -10,6 +10,10 @@ import {
   decodePack, encodePack, F_BODY, F_CT, F_ROOM, F_SENDER, F_SENT, F_START, indexPack, PACK_FIELDS, packFromParts, type PackIndex,
 } from '../queue/pack-codec';
 
+// The pack's field offsets, read once: where the sources run as CommonJS (tsx) every read of an
+// imported binding is a getter call, too slow for per-row and per-byte loops.
+const [BODY, CT, ROOM, SENDER, SENT, START, NFIELDS] = [F_BODY, F_CT, F_ROOM, F_SENDER, F_SENT, F_START, PACK_FIELDS];
+
 /** What a reader of stored text needs of a message (trending words): no ids, headers or copies of the rest. */
 export type StoredText = Pick<OutboundMessage, 'roomId' | 'sentAt' | 'contentType' | 'body'>;
 
@@ -54,7 +58,7 @@ export class PackedRows {
 
   /** The pack index holding row `r`, and the offset of the row's fields in its `at`. */
   locate(r: number): { ix: PackIndex; o: number } {
-    return { ix: this.packs[this.packOf[r]], o: this.msgOf[r] * PACK_FIELDS };
+    return { ix: this.packs[this.packOf[r]], o: this.msgOf[r] * NFIELDS };
   }
 
   roomId(r: number): string | null {
@@ -63,24 +67,24 @@ export class PackedRows {
 
   senderId(r: number): string {
     const { ix, o } = this.locate(r);
-    return ix.buf.toString('utf8', ix.at[o + F_SENDER], ix.at[o + F_SENDER + 1]);
+    return ix.buf.toString('utf8', ix.at[o + SENDER], ix.at[o + SENDER + 1]);
   }
 
   sentAt(r: number): number {
     const { ix, o } = this.locate(r);
-    return ix.buf.readDoubleLE(ix.at[o + F_SENT]);
+    return ix.buf.readDoubleLE(ix.at[o + SENT]);
   }
 
   /** True when row `r` has a room (only room messages are stored). */
   isRoomMessage(r: number): boolean {
     const { ix, o } = this.locate(r);
-    return ix.at[o + F_ROOM] >= 0;
+    return ix.at[o + ROOM] >= 0;
   }
 
   /** Row `r`'s bytes inside its pack (for packFromParts). */
   part(r: number): { buf: Buffer; start: number; end: number } {
     const { ix, o } = this.locate(r);
-    return { buf: ix.buf, start: ix.at[o + F_START], end: ix.at[o + F_BODY + 1] };
+    return { buf: ix.buf, start: ix.at[o + START], end: ix.at[o + BODY + 1] };
   }
 
   /** Row `r` as a message (its own copy of the bytes). */
@@ -96,13 +100,13 @@ export class PackedRows {
       const i = this.msgOf[r];
       const roomId = ix.roomIds[i];
       if (roomId === null) continue;
-      const o = i * PACK_FIELDS;
+      const o = i * NFIELDS;
       const at = ix.at;
       out.push({
         roomId,
-        sentAt: ix.buf.readDoubleLE(at[o + F_SENT]),
-        contentType: at[o + F_CT] < 0 ? null : ix.buf.toString('utf8', at[o + F_CT], at[o + F_CT + 1]),
-        body: Buffer.from(ix.buf.subarray(at[o + F_BODY], at[o + F_BODY + 1])),
+        sentAt: ix.buf.readDoubleLE(at[o + SENT]),
+        contentType: at[o + CT] < 0 ? null : ix.buf.toString('utf8', at[o + CT], at[o + CT + 1]),
+        body: Buffer.from(ix.buf.subarray(at[o + BODY], at[o + BODY + 1])),
       });
     }
     return out;

@@ -1,6 +1,7 @@
 /** Messages between pglite-store.ts (main thread) and pglite-worker.ts. */
 import type { WireError } from './wire-errors';
 import type { InsertPath } from './row-inserter';
+import type { CopyOptions } from './insert-backends';
 
 export interface WorkerInit {
   /** Directory for PGlite's files; undefined = in memory (tests). */
@@ -8,6 +9,8 @@ export interface WorkerInit {
   migrationsDir: string;
   insertPath: InsertPath;
   insertChunkRows: number;
+  /** How the copy path COPies; undefined = DEFAULT_COPY. */
+  copy?: CopyOptions;
   /** Postgres settings passed as `-c name=value` start parameters. */
   settings: Record<string, string>;
 }

@@ -18,6 +18,7 @@ import { INSERT_CHUNK_ROWS, StoreUnavailableError, type InsertResult } from './m
 import { PackedRows } from './packed-rows';
 import { initInChild } from './pglite-init';
 import type { InsertPath } from './row-inserter';
+import type { CopyOptions } from './insert-backends';
 import type { DevicePlatform, DeviceToken } from './device-token-store';
 import type { Member, MemberPair, Room } from './room-directory';
 import type { Store } from './store';
@@ -36,6 +37,8 @@ export interface PgliteStoreOptions {
   insertPath?: InsertPath;
   /** Rows per insert statement; default INSERT_CHUNK_ROWS. */
   insertChunkRows?: number;
+  /** How the copy path COPies (insert-backends.ts); default DEFAULT_COPY. */
+  copy?: CopyOptions;
   /** Postgres settings for the embedded server (`-c name=value` at start), e.g. shared_buffers. */
   settings?: Record<string, string>;
 }
@@ -61,6 +64,7 @@ export async function openPgliteStore(opts: PgliteStoreOptions = {}): Promise<Pg
     migrationsDir: opts.migrationsDir ?? DEFAULT_MIGRATIONS_DIR,
     insertPath: opts.insertPath ?? 'copy',
     insertChunkRows: opts.insertChunkRows ?? INSERT_CHUNK_ROWS,
+    copy: opts.copy,
     settings: opts.settings ?? {},
   };
   if (dataDir) {
@@ -249,8 +253,9 @@ export class PgliteStore implements Store {
   isMember(roomId: string, userId: string): Promise<boolean> {
     return this.call('isMember', [roomId, userId]);
   }
-  listMembers(roomId: string, limit?: number): Promise<Member[]> {
-    return this.call('listMembers', limit === undefined ? [roomId] : [roomId, limit]);
+  listMembers(roomId: string, limit?: number, afterUserId?: string): Promise<Member[]> {
+    // An undefined limit crosses to the worker as undefined, where the default applies.
+    return this.call('listMembers', afterUserId !== undefined ? [roomId, limit, afterUserId] : limit === undefined ? [roomId] : [roomId, limit]);
   }
   createRoom(roomId: string, name: string, ownerId: string): Promise<Room | null> {
     return this.call('createRoom', [roomId, name, ownerId]);

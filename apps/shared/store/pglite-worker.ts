@@ -46,7 +46,7 @@ async function main(): Promise<void> {
     const prisma = new PrismaClient({ adapter: new PrismaPGlite(db) });
     const inserter = init.insertPath === 'prisma'
       ? undefined
-      : new RowInserter(pgliteBackend(db), init.insertPath, init.insertChunkRows);
+      : new RowInserter(pgliteBackend(db, init.copy), init.insertPath, init.insertChunkRows);
     const store = new PrismaMessageStore('pglite', prisma, () => db.close(), inserter);
     port.postMessage({ type: 'ready', applied: migrated.applied } satisfies WorkerResponse);
     port.on('message', (req: WorkerRequest) => void serve(store, req));

@@ -6,7 +6,7 @@ import { applyMigrations, readMigrations, type MigrateResult } from './migration
 import { pgRunner } from './sql-runners';
 import { PrismaMessageStore } from './prisma-store';
 import { INSERT_CHUNK_ROWS, StoreUnavailableError } from './message-store';
-import { pgBackend, prismaBackend } from './insert-backends';
+import { pgBackend, prismaBackend, type CopyOptions } from './insert-backends';
 import { RowInserter, type InsertPath } from './row-inserter';
 import type { Store } from './store';
 
@@ -20,6 +20,8 @@ export interface PostgresStoreOptions {
   insertPath?: InsertPath;
   /** Rows per insert statement; default INSERT_CHUNK_ROWS. */
   insertChunkRows?: number;
+  /** How the copy path COPies (insert-backends.ts); default DEFAULT_COPY. */
+  copy?: CopyOptions;
   log?: (msg: string) => void;
 }
 
@@ -46,7 +48,7 @@ export async function openPostgresStore(opts: PostgresStoreOptions): Promise<Sto
   const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
   const path = opts.insertPath ?? 'copy';
   const chunk = opts.insertChunkRows ?? INSERT_CHUNK_ROWS;
-  const inserter = new RowInserter(path === 'prisma' ? prismaBackend(prisma) : pgBackend(pool), path, chunk);
+  const inserter = new RowInserter(path === 'prisma' ? prismaBackend(prisma) : pgBackend(pool, opts.copy), path, chunk);
   return new PrismaMessageStore('postgres', prisma, () => pool.end().catch(() => undefined), inserter);
 }
 

@@ -157,13 +157,16 @@ export class PrismaMessageStore implements Store {
     return (await this.read(() => this.prisma.membership.count({ where: { roomId, userId } }))) > 0;
   }
 
-  async listMembers(roomId: string, limit: number = MAX_QUERY_LIMIT): Promise<Member[]> {
+  async listMembers(roomId: string, limit: number = MAX_QUERY_LIMIT, afterUserId?: string): Promise<Member[]> {
     this.open();
     checkId('roomId', roomId);
+    if (afterUserId !== undefined) checkId('afterUserId', afterUserId);
     const take = checkLimit(limit);
     if (take === 0) return [];
+    // Keyset on the primary key (room_id, user_id): each page is an index range scan, however deep.
+    const where = afterUserId === undefined ? { roomId } : { roomId, userId: { gt: afterUserId } };
     const rows = await this.read(() =>
-      this.prisma.membership.findMany({ where: { roomId }, orderBy: { userId: 'asc' }, take, select: { userId: true, joinedAt: true } }),
+      this.prisma.membership.findMany({ where, orderBy: { userId: 'asc' }, take, select: { userId: true, joinedAt: true } }),
     );
     return rows.map((r) => ({ userId: r.userId, joinedAt: r.joinedAt }));
   }

@@ -41,8 +41,12 @@ export interface RoomDirectory {
   /** Returns false when the user was not a member. */
   removeMember(roomId: string, userId: string): Promise<boolean>;
   isMember(roomId: string, userId: string): Promise<boolean>;
-  /** Members ordered by userId, at most `limit` (default MAX_QUERY_LIMIT). */
-  listMembers(roomId: string, limit?: number): Promise<Member[]>;
+  /**
+   * Members ordered by userId, at most `limit` (default and cap MAX_QUERY_LIMIT), only those
+   * after `afterUserId` when given: a keyset page. The next page starts after the last userId
+   * of a full page; a shorter page is the last.
+   */
+  listMembers(roomId: string, limit?: number, afterUserId?: string): Promise<Member[]>;
   /**
    * Create a room owned by `ownerId`, who becomes its first member (user created if missing),
    * in one transaction. Returns null, changing nothing, when a room with this id exists.

@@ -7,14 +7,14 @@
  * outage (StoreUnavailableError) and nothing of the batch may be assumed written.
  *
  * Paths (InsertPath), measured against each other by `npm run bench:store`:
- * - copy:   COPY (text format, copy-text.ts) into a temporary staging table, then one
- *           INSERT ... SELECT ... ON CONFLICT DO NOTHING, in one transaction;
+ * - copy:   COPY (binary or text format: copy-binary.ts, copy-text.ts) straight into
+ *           `messages`; a chunk holding an id already stored goes through a staging table and
+ *           INSERT ... SELECT ... ON CONFLICT DO NOTHING instead (insert-backends.ts);
  * - unnest: one INSERT ... SELECT FROM unnest($1::text[], ...) with the driver's own array
  *           parameters;
  * - prisma: the same unnest statement through Prisma's raw-SQL path.
  */
 import type { OutboundMessage } from '../message';
-import { copyText } from './copy-text';
 import { describeDbError } from './db-errors';
 import { INSERT_SQL, insertParams, rowsToColumns } from './message-rows';
 import { StoreUnavailableError, type InsertResult, type RejectedRow } from './message-store';
@@ -28,8 +28,8 @@ export interface InsertBackend {
   readonly paths: readonly InsertPath[];
   /** One INSERT ... FROM unnest(...) statement with array parameters. */
   unnest(sql: string, params: unknown[]): Promise<number>;
-  /** COPY `text` into the staging table and move it on, in one transaction (copy path only). */
-  copy?(text: Buffer): Promise<number>;
+  /** COPY the rows in, idempotently on the id (copy path only). */
+  copy?(rows: PackedRows): Promise<number>;
 }
 
 export class RowInserter {
@@ -68,7 +68,7 @@ export class RowInserter {
   private async chunk(rows: PackedRows, rejected: RejectedRow[]): Promise<number> {
     if (rows.length === 0) return 0;
     try {
-      if (this.path === 'copy') return await this.backend.copy!(copyText(rows));
+      if (this.path === 'copy') return await this.backend.copy!(rows);
       return await this.backend.unnest(INSERT_SQL, insertParams(rowsToColumns(rows)));
     } catch (err) {
       const info = describeDbError(err);

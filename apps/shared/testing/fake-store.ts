@@ -141,10 +141,13 @@ export class FakeStore implements Store {
     for (const k of [...this.members]) if (k.startsWith(`${roomId}\u0000`)) this.members.delete(k);
     return true;
   }
-  async listMembers(roomId: string, limit = MAX_QUERY_LIMIT): Promise<Member[]> {
+  /** listMembers calls (pages read). */
+  listMemberCalls = 0;
+  async listMembers(roomId: string, limit = MAX_QUERY_LIMIT, afterUserId?: string): Promise<Member[]> {
+    this.listMemberCalls++;
     if (this.unavailable) throw new StoreUnavailableError('connect ECONNREFUSED (fake)');
     const prefix = `${roomId}\u0000`;
-    const ids = [...this.members].filter((k) => k.startsWith(prefix)).map((k) => k.slice(prefix.length)).sort();
+    const ids = [...this.members].filter((k) => k.startsWith(prefix)).map((k) => k.slice(prefix.length)).filter((u) => afterUserId === undefined || u > afterUserId).sort();
     return ids.slice(0, Math.min(limit, MAX_QUERY_LIMIT)).map((userId) => ({ userId, joinedAt: new Date(0) }));
   }
 
