@@ -4,7 +4,7 @@
  * the one-INSERT-per-message design as the baseline (called `seed003` here).
  *
  *   ours      broker-side AmqpOffload in this process (packs, confirms) → RabbitMQ → the
- *             consumer process (`apps/consumer/main.ts`) → Redis Stream → batched INSERT
+ *             consumer process (`dist/apps/consumer/main.js`, as `npm run consumer`) → Redis Stream → batched INSERT
  *   seed-003  one AMQP message per chat message (JSON, confirms) → a consumer process doing one
  *             awaited INSERT per message straight from the queue (scripts/bench-pipeline-seed003-consumer.ts)
  *
@@ -27,7 +27,7 @@
  * npm-start variant of the embedded phase), BENCH_ONLY=seed003 (only the baseline), BENCH_CPU_PROF=<dir> (V8 CPU
  * profiles of the consumers).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import amqp from 'amqplib';
 import pg from 'pg';
@@ -114,6 +114,12 @@ function spawnLogged(args: string[], env: NodeJS.ProcessEnv): ChildProcess {
   return spawn(process.execPath, [...prof, '--import', 'tsx', ...args], { cwd: ROOT, env, stdio: ['ignore', 'ignore', 'inherit'] });
 }
 
+/** A compiled entry (`npm run build` first, as `npm run consumer` does): no tsx loader in the measured process. */
+function spawnCompiled(args: string[], env: NodeJS.ProcessEnv): ChildProcess {
+  const prof = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
+  return spawn(process.execPath, [...prof, ...args], { cwd: ROOT, env, stdio: ['ignore', 'ignore', 'inherit'] });
+}
+
 async function stopChild(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null) return;
   const exited = new Promise((r) => child.once('exit', r));
@@ -177,8 +183,9 @@ async function ours(rabbit: ServiceHandle, redis: ServiceHandle, postgres: Servi
   const own = CONSUMER_ENVS[kind];
   const cfg = loadConfig({ AMQP_URL: rabbit.url, REDIS_URL: redis.url, DATABASE_URL: postgres.url, ...names, ...own });
   const metricsPort = await freePort();
-  // As `npm run consumer` runs it: a larger young generation (fewer promotions of in-flight batches).
-  const consumer = spawnLogged(['--max-semi-space-size=64', 'apps/consumer/main.ts'], {
+  // As `npm run consumer` runs it: the compiled bundle, a larger young generation (fewer
+  // promotions of in-flight batches).
+  const consumer = spawnCompiled(['--enable-source-maps', '--max-semi-space-size=64', 'dist/apps/consumer/main.js'], {
     ...process.env, AMQP_URL: rabbit.url, REDIS_URL: redis.url, DATABASE_URL: postgres.url,
     CONSUMER_PORT: String(metricsPort), CONSUMER_HOST: '127.0.0.1', LOG_LEVEL: 'warn', STORE_INSERT_PATH: path, ...names, ...own,
   });
@@ -367,6 +374,7 @@ async function embeddedPhase(f: (x: number) => string): Promise<void> {
 }
 
 async function main() {
+  execFileSync(process.execPath, ['scripts/build.mjs', '--if-stale'], { cwd: ROOT, stdio: 'inherit' });
   console.log(`bench:pipeline — starting RabbitMQ, Redis, Postgres (harness, temp dirs)…`);
   const [rabbit, redis, postgres] = await Promise.all([startRabbitMQ(), startRedis({ appendfsync: 'everysec' }), startPostgres()]);
   try {
