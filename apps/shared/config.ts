@@ -216,7 +216,7 @@ export const configSchema = z.object({
   /** Direct exchange (durable) the node queues bind to by destination; queue `<prefix><nodeId>` per node. */
   CLUSTER_EXCHANGE: z.string().min(1).default('stompbox.nodes'),
   CLUSTER_QUEUE_PREFIX: z.string().min(1).default('stompbox.node.'),
-  /** Bytes a node's queue holds before RabbitMQ drops its oldest (a node too busy to read). */
+  /** Bytes a node's queue holds; past it RabbitMQ refuses new packs for it, counted as missed by their publisher. */
   CLUSTER_QUEUE_MAX_BYTES: int(64 * 1024 * 1024, 1024),
   /** Messages / bytes waiting to be relayed; past either a message is not relayed (counted as missed). */
   CLUSTER_MAX_PENDING: int(100_000, 1),

@@ -5,7 +5,11 @@
 import { Counter, Gauge, type Registry } from 'prom-client';
 import { histogram } from '../../shared/metrics';
 
-export type MissedReason = 'disconnected' | 'overflow';
+/**
+ * disconnected: RabbitMQ unreachable; overflow: the outbox full; rejected: a node queue was full
+ * and RabbitMQ nacked the pack (some node, possibly this one's own queue, did not get it).
+ */
+export type MissedReason = 'disconnected' | 'overflow' | 'rejected';
 
 export class ClusterMetrics {
   messagesOut = 0;
@@ -19,10 +23,11 @@ export class ClusterMetrics {
   /** Packs that did not decode (dropped). */
   badPacks = 0;
   /** Messages this node could not hand to other nodes; their subscribers on other nodes missed them live. */
-  missed: Record<MissedReason, number> = { disconnected: 0, overflow: 0 };
+  missed: Record<MissedReason, number> = { disconnected: 0, overflow: 0, rejected: 0 };
   /** Subscribes acknowledged while RabbitMQ was unreachable (bound once it is back). */
   degradedSubscribes = 0;
   readonly bindSeconds;
+  readonly relayLag;
 
   constructor(registry: Registry, nodeId: string, gauges: { bound(): number; pendingMessages(): number; pendingBytes(): number; ready(): number }) {
     const m = this;
@@ -51,6 +56,8 @@ export class ClusterMetrics {
     scraped(registry, 'stompbox_cluster_pending_messages', 'Messages waiting to be relayed (CLUSTER_MAX_PENDING bounds it)', gauges.pendingMessages);
     scraped(registry, 'stompbox_cluster_pending_bytes', 'Bytes waiting to be relayed (CLUSTER_MAX_PENDING_BYTES bounds it)', gauges.pendingBytes);
     scraped(registry, 'stompbox_cluster_ready', '1 once this node\'s queue and bindings are in place', gauges.ready);
+    // One observation per pack (its first message): the wall clocks of two processes, exact on one host.
+    this.relayLag = histogram(registry, 'stompbox_cluster_relay_lag_seconds', 'From a pack\'s first message accepted at another node to its arrival here', [0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 5]);
     this.bindSeconds = histogram(registry, 'stompbox_cluster_bind_seconds', 'Time to bind or unbind a destination at RabbitMQ', [0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.5, 2], ['op']);
   }
 }

@@ -6,14 +6,16 @@
  *
  * Three channels on one self-healing connection: publishing, binding and consuming, so that a
  * refused bind cannot stall publishing and a full socket cannot delay a bind's answer behind
- * packs. Any channel closing resets the whole connection: the queue goes with it and every
- * binding is restored on the next (readiness waits for that).
+ * packs. The publishing channel is in confirm mode only to hear of packs a full node queue
+ * refused (counted as missed); nothing waits for a confirm. Any channel closing resets the
+ * whole connection: the queue goes with it and every binding is restored on the next
+ * (readiness waits for that).
  *
  * Own messages: a node publishing to a destination it has subscribers for is bound to it, so
  * RabbitMQ hands its own pack back; it was delivered locally on SEND and is skipped here by the
  * pack's `x-node` header, before decoding.
  */
-import type { Channel, ChannelModel, ConsumeMessage } from 'amqplib';
+import type { Channel, ChannelModel, ConfirmChannel, ConsumeMessage } from 'amqplib';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { ReconnectingAmqp } from '../../shared/queue/amqp-connection';
@@ -24,6 +26,7 @@ import type { BrokerCluster, RemoteSink } from './broker-cluster';
 import { Bindings } from './bindings';
 import { ClusterMetrics } from './cluster-metrics';
 import { Outbox, type OutboxLimits } from './outbox';
+import { RejectedPacks } from './rejected-packs';
 
 export interface ClusterOptions {
   url: string;
@@ -39,7 +42,7 @@ export interface ClusterOptions {
 }
 
 interface Link {
-  pub: Channel;
+  pub: ConfirmChannel;
   consume: Channel;
 }
 
@@ -64,6 +67,7 @@ export class ClusterNode implements BrokerCluster {
       ready: () => (this.notReady() === null ? 1 : 0),
     });
     this.bindings = new Bindings(this.metrics, opts.bindWaitMs);
+    const rejected = new RejectedPacks(this.metrics, logger);
     this.hooks = {
       firstSubscriber: (d) => this.bindings.add(d),
       lastUnsubscribed: (d) => this.bindings.remove(d),
@@ -72,10 +76,15 @@ export class ClusterNode implements BrokerCluster {
       {
         isOpen: () => this.link !== null,
         publish: (destination, pack, count) =>
-          this.link!.pub.publish(this.opts.topology.exchange, routingKeyOf(destination), pack, {
-            contentType: PACK_CONTENT_TYPE,
-            headers: { 'x-node': this.opts.nodeId, 'x-count': count },
-          }),
+          this.link!.pub.publish(
+            this.opts.topology.exchange,
+            routingKeyOf(destination),
+            pack,
+            { contentType: PACK_CONTENT_TYPE, headers: { 'x-node': this.opts.nodeId, 'x-count': count } },
+            // A nack is a full node queue; a channel that closed first fails its callbacks with
+            // another error, and those packs are not known lost.
+            (err) => err?.message === 'message nacked' && rejected.add(destination, count),
+          ),
       },
       opts.limits,
       this.metrics,
@@ -118,7 +127,8 @@ export class ClusterNode implements BrokerCluster {
 
   private async setup(conn: ChannelModel): Promise<void> {
     const { topology, nodeId } = this.opts;
-    const [pub, bind, consume] = await Promise.all([conn.createChannel(), conn.createChannel(), conn.createChannel()]);
+    // Publishing with confirms: the only way RabbitMQ tells a publisher that a full node queue refused a pack.
+    const [pub, bind, consume] = await Promise.all([conn.createConfirmChannel(), conn.createChannel(), conn.createChannel()]);
     for (const [name, ch] of [['publish', pub], ['bind', bind], ['consume', consume]] as const) {
       ch.on('error', (err: Error) => this.logger.warn({ err: err.message, channel: name }, 'cluster channel error'));
       ch.on('close', () => this.amqp.reset(`cluster ${name} channel closed`));
@@ -159,6 +169,7 @@ export class ClusterNode implements BrokerCluster {
       }
       this.metrics.packsIn++;
       this.metrics.messagesIn += msgs.length;
+      if (msgs.length > 0) this.metrics.relayLag.observe(Math.max(0, Date.now() - msgs[0].sentAt) / 1000);
       const wanted = this.bindings.wanted;
       for (const msg of msgs) {
         if (!wanted.has(msg.destination)) this.metrics.unwanted++;

@@ -6,11 +6,12 @@
  * explicit.) Children are stopped by PID (SIGTERM, then SIGKILL)
  * and also killed if this process exits early.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { freePort } from '../../shared/testing/services/ports';
 import { portOpen } from '../../shared/port-open';
+import { compiledEntry } from '../../shared/project-root';
 import { sleep } from '../../shared/sleep';
 
 export interface ChildService {
@@ -50,14 +51,27 @@ export interface ChildOptions {
   env?: Record<string, string>;
   path?: string;
   startTimeoutMs?: number;
+  /**
+   * Run the compiled bundle (dist/<entry>.js, what `npm run broker` runs) on plain node instead
+   * of the source through tsx: the loader's own memory would otherwise count as the server's.
+   * The caller builds first (`buildIfStale`).
+   */
+  compiled?: boolean;
+}
+
+/** `npm run build` when a bundled source changed since the last build (as `npm run broker` does). */
+export function buildIfStale(): void {
+  const r = spawnSync(process.execPath, ['scripts/build.mjs', '--if-stale'], { cwd: REPO, stdio: ['ignore', 'ignore', 'inherit'] });
+  if (r.status !== 0) throw new Error(`build failed (exit ${r.status})`);
 }
 
 export async function startChild(o: ChildOptions): Promise<ChildService> {
   const port = await freePort();
+  const entry = o.compiled ? ['--enable-source-maps', fileURLToPath(compiledEntry(o.entry))] : ['--import', 'tsx', o.entry];
   // `ulimit -n <hard>` then exec: the PID stays the node process.
   const child = spawn(
     'sh',
-    ['-c', 'ulimit -n "$(ulimit -Hn)" 2>/dev/null; exec "$0" "$@"', process.execPath, ...nodeFlags(), '--import', 'tsx', o.entry],
+    ['-c', 'ulimit -n "$(ulimit -Hn)" 2>/dev/null; exec "$0" "$@"', process.execPath, ...nodeFlags(), ...entry],
     {
       cwd: REPO,
       env: { ...process.env, LOG_LEVEL: 'warn', ...o.env, PORT: String(port) },

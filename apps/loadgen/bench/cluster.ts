@@ -11,9 +11,10 @@
  *   (c) latency added by crossing nodes: a sender on node A, subscribers on A and B, idle and
  *       under a background load at half the two-node capacity.
  * Options: --duration TIME (each (a) run, default 5s), --rounds N (default 2), --workers N,
- * --probe N (latency messages, default 2000), --json FILE.
+ * --probe N (latency messages, default 2000), --json FILE, --only latency ((c) alone: two nodes,
+ * `--rounds` runs of (a) on them for the capacity, or none with --capacity DELIVERIES_PER_S).
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { defaultWorkers, parseDuration } from '../cli/options';
 import { runLoad } from '../run/run-load';
@@ -26,8 +27,9 @@ import { startChild, type ChildService } from './child';
 import { machineLine } from './machine';
 import { FANOUT_ARGS, WARMUP_ARGS, loadOptions } from './scenarios';
 import { renderTable } from './table';
+import { childrenOf } from './process-children';
 import { waitForQuiet } from './quiet';
-import { diffCounters, scrapeNodes } from './cluster-scrape';
+import { bucketPercentile, bucketsOf, diffCounters, scrapeNodeTexts, scrapeNodes } from './cluster-scrape';
 import { crossNodeLatency, percentile, placedRooms, type LatencySamples } from './cluster-probe';
 
 const { values } = parseArgs({
@@ -37,8 +39,12 @@ const { values } = parseArgs({
     workers: { type: 'string' },
     probe: { type: 'string', default: '2000' },
     json: { type: 'string' },
+    only: { type: 'string' },
+    capacity: { type: 'string' },
   },
 });
+if (values.only !== undefined && values.only !== 'latency') throw new Error('--only takes "latency"');
+const latencyOnly = values.only === 'latency';
 const durationMs = parseDuration('duration', values.duration!);
 const rounds = Math.max(1, Number(values.rounds));
 const workers = values.workers ?? String(defaultWorkers());
@@ -46,10 +52,6 @@ const probeCount = Number(values.probe);
 const pool = new WorkerPool(Math.max(1, Number(workers)));
 const EXCHANGE = 'stompbox.nodes';
 
-/** The worker processes of a BROKER_PROCESSES primary (its direct children). */
-function childrenOf(pid: number): number[] {
-  return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
-}
 
 interface Setup {
   name: string;
@@ -133,13 +135,15 @@ async function main(): Promise<void> {
   let latency: { idle: LatencySamples; loaded: LatencySamples; background: LoadReport } | null = null;
   const placed: Placed[] = [];
   try {
-    setups.push(await start(1), await start(2));
-    for (let round = 0; round < rounds; round++) {
+    if (latencyOnly) setups.push(await start(2));
+    else setups.push(await start(1), await start(2));
+    const measuredRounds = latencyOnly && values.capacity ? 0 : rounds;
+    for (let round = 0; round < measuredRounds; round++) {
       for (const s of setups) rows.push(await measure(s, exchangeStats, rabbit.pid ?? 0));
     }
-    const two = setups[1];
+    const two = setups.at(-1)!;
     // (b) rooms placed on purpose: all members on node A, or on A and B.
-    for (const kind of ['local', 'spanning'] as const) {
+    for (const kind of latencyOnly ? [] : (['local', 'spanning'] as const)) {
       const [x0, q0, n0] = [await exchangeStats(), await queueIn(), await scrapeNodes(two.child.port, two.nodeIds)];
       const { a, b } = await placedRooms(two.child.url, kind, 50, 40);
       const [x1, q1, n1] = [await exchangeStats(), await queueIn(), await scrapeNodes(two.child.port, two.nodeIds)];
@@ -156,11 +160,12 @@ async function main(): Promise<void> {
       });
     }
     // (c) on the two-node setup: idle, then under half its measured capacity.
-    const twoBest = Math.max(...rows.filter((r) => r.setup === two).map((r) => r.report.deliveries.perSec));
+    const twoBest = values.capacity ? Number(values.capacity) : Math.max(...rows.filter((r) => r.setup === two).map((r) => r.report.deliveries.perSec));
     await waitForQuiet(two.child.pid);
     const idle = await crossNodeLatency(two.child.url, probeCount, 2);
-    const sample = rows.find((r) => r.setup === two)!.report;
-    const deliveriesPerMessage = sample.deliveries.received / Math.max(1, sample.sent);
+    const sample = rows.find((r) => r.setup === two)?.report;
+    // Rooms of 6 with one sender: every member (the sender too) gets each message.
+    const deliveriesPerMessage = sample ? sample.deliveries.received / Math.max(1, sample.sent) : 6;
     const sendsPerSec = twoBest / 2 / deliveriesPerMessage;
     const senders = 300;
     const intervalMs = Math.max(1, Math.round((senders * 1000) / sendsPerSec));
@@ -168,8 +173,18 @@ async function main(): Promise<void> {
     process.stderr.write(`\n== background ${bgArgs.join(' ')} (half of ${fmt(twoBest, 0)} deliveries/s)\n`);
     const bg = runLoad(loadOptions(bgArgs, ['--workers', workers, '--url', two.child.url, '--broker-pid', String(two.child.pid), '--progress', 'none']), { pool });
     await sleep(1500);
+    const lag0 = await scrapeNodeTexts(two.child.port, two.processes);
     const loaded = await crossNodeLatency(two.child.url, probeCount, 2);
+    const lag1 = await scrapeNodeTexts(two.child.port, two.processes);
     latency = { idle, loaded, background: await bg };
+    // Where the cross-node time goes: accepted at one node → pack arrived at the other (all cross-node packs meanwhile).
+    const LAG = 'stompbox_cluster_relay_lag_seconds';
+    for (const [node, text] of lag1) {
+      const [b, a] = [bucketsOf(lag0.get(node) ?? '', LAG), bucketsOf(text, LAG)];
+      process.stderr.write(`relay lag at ${node} during the loaded probe (bucket bounds): p50 ≤ ${bucketPercentile(b, a, 50) * 1000} ms, p99 ≤ ${bucketPercentile(b, a, 99) * 1000} ms\n`);
+    }
+    const bgReport = latency.background;
+    process.stderr.write(`background: aimed at ${fmt(twoBest / 2, 0)} deliveries/s, delivered ${fmt(bgReport.deliveries.perSec, 0)}/s, latency p50/p99 ${fmt(bgReport.latencyMs.p50, 1)} / ${fmt(bgReport.latencyMs.p99, 1)} ms, load generator ${fmt(bgReport.cpu.loadgenCores, 2)} cores\n`);
   } finally {
     await Promise.all(setups.map((s) => s.child.stop()));
     await pool.close();
@@ -224,11 +239,13 @@ function print(rows: Row[], latency: { idle: LatencySamples; loaded: LatencySamp
       table,
     ),
   );
-  const one = median(rows.filter((r) => r.setup.name === names[0]));
-  const two = median(rows.filter((r) => r.setup.name === names[1]));
-  console.log(`\ntwo nodes / one node (median rounds): ${fmt(two.report.deliveries.perSec / one.report.deliveries.perSec, 2)}x deliveries/s (goal ≥ 1.3x); node CPU per delivery ${fmt(one.nodeUsPerDelivery, 1)} vs ${fmt(two.nodeUsPerDelivery, 1)} µs`);
-  console.log('\n(b) RabbitMQ traffic with rooms placed on purpose (two nodes, 50 rooms × 40 messages from node A; packs include the probe\'s own set-up)');
-  console.log(
+  if (names.length === 2) {
+    const one = median(rows.filter((r) => r.setup.name === names[0]));
+    const two = median(rows.filter((r) => r.setup.name === names[1]));
+    console.log(`\ntwo nodes / one node (median rounds): ${fmt(two.report.deliveries.perSec / one.report.deliveries.perSec, 2)}x deliveries/s (goal ≥ 1.3x); node CPU per delivery ${fmt(one.nodeUsPerDelivery, 1)} vs ${fmt(two.nodeUsPerDelivery, 1)} µs`);
+  }
+  if (placed.length) console.log('\n(b) RabbitMQ traffic with rooms placed on purpose (two nodes, 50 rooms × 40 messages from node A; packs include the probe\'s own set-up)');
+  if (placed.length) console.log(
     renderTable(
       ['rooms', 'packs published', 'routed (interest)', 'into queue A (own) / queue B', 'counted at nodes: A own packs skipped / B messages in', 'routed if every node bound every room'],
       placed.map((p) => [

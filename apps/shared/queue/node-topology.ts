@@ -18,7 +18,10 @@ export interface NodeTopology {
   exchange: string;
   /** Queue name prefix; the node id follows. */
   queuePrefix: string;
-  /** What the node queue may hold before RabbitMQ drops its oldest (a node too slow to read). */
+  /**
+   * What the node queue may hold (a node too slow to read). Past it RabbitMQ refuses new packs
+   * for that queue and nacks them to the publishing node, which counts them as missed.
+   */
   queueMaxBytes: number;
 }
 
@@ -49,7 +52,9 @@ export async function declareNodeQueue(ch: Channel, t: NodeTopology, nodeId: str
     exclusive: true,
     autoDelete: true,
     durable: false,
-    arguments: { 'x-max-length-bytes': t.queueMaxBytes, 'x-overflow': 'drop-head' },
+    // reject-publish, not drop-head: a dropped head is lost without a trace, a refused publish is
+    // nacked to its publisher (confirms are on), so every pack a node missed is counted somewhere.
+    arguments: { 'x-max-length-bytes': t.queueMaxBytes, 'x-overflow': 'reject-publish' },
   });
   return name;
 }
