@@ -98,8 +98,6 @@ async function main(): Promise<void> {
       REDIS_URL: '',
       BROKER_PROCESSES: String(processes),
       NODE_ID: 'idle',
-      // Development mode serves only 127.0.0.1; the load generators connect from 127.0.0.2 and up.
-      ALLOW_REMOTE_WITHOUT_AUTH: 'true',
       LOG_LEVEL: 'warn',
     },
   });
