@@ -4,9 +4,10 @@
  * (the JSON itself). Neither set: pushes are off. A credential that does not parse stops
  * start-up with a message that names the variable and never echoes its content (a private key).
  *
- * `httpAgent` + `legacyHttpTransport` route the SDK's requests over HTTP/1.1 through the given
- * agent (its default for sendEach is HTTP/2 to a fixed host with no hook): how tests and the
- * benchmark reach a local mock of the FCM endpoint.
+ * Without `httpAgent`, sendEach / sendEachForMulticast use firebase-admin's default transport:
+ * HTTP/2, one connection per call carrying up to 100 requests at once. With `httpAgent` they
+ * use the legacy HTTP/1.1 transport through that agent (HTTP/2 would ignore it): one request per
+ * connection at a time, how tests reach a plain-HTTP mock of the FCM endpoint.
  */
 import { readFileSync } from 'node:fs';
 import type { Agent } from 'node:http';
@@ -24,6 +25,8 @@ export class PushConfigError extends Error {
 export interface FcmCredentials {
   credential: Credential;
   projectId: string;
+  /** The parsed key, for send workers that make their own credential. */
+  serviceAccount: Record<string, unknown>;
   /** Which variable they came from, for the start-up log. */
   source: string;
 }
@@ -53,7 +56,7 @@ function fromJson(text: string, source: string): FcmCredentials {
     throw new PushConfigError(`${source}: a service-account key needs project_id, client_email and private_key`);
   }
   try {
-    return { credential: cert(sa as never), projectId: sa.project_id, source };
+    return { credential: cert(sa as never), projectId: sa.project_id, serviceAccount: sa, source };
   } catch (err) {
     throw new PushConfigError(`${source}: firebase-admin refused the key (${(err as { code?: string }).code ?? 'invalid'})`);
   }
@@ -65,6 +68,7 @@ export interface MessagingOptions {
   /** Unique per process (tests create several). */
   appName?: string;
   httpAgent?: Agent;
+  /** Default: true exactly when `httpAgent` is given. */
   legacyHttpTransport?: boolean;
 }
 
@@ -77,6 +81,6 @@ export interface FcmApp {
 export function createFcmApp(o: MessagingOptions): FcmApp {
   const app = initializeApp({ credential: o.credential, projectId: o.projectId, httpAgent: o.httpAgent }, o.appName ?? 'stompbox-push');
   const messaging = getMessaging(app);
-  if (o.legacyHttpTransport) messaging.enableLegacyHttpTransport();
+  if (o.legacyHttpTransport ?? o.httpAgent !== undefined) messaging.enableLegacyHttpTransport();
   return { app, messaging, close: () => deleteApp(app) };
 }

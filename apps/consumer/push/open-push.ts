@@ -10,14 +10,26 @@ import { startPush, type PushParts, type PushService } from './push';
 import { pushMetrics } from './push-metrics';
 import { pushFrom } from './push-options';
 import { DisabledSender, FcmSender, type PushSender } from './push-sender';
+import { WorkerPoolSender } from './push-send-workers';
 
-/** FCM through firebase-admin when credentials are configured, else the counting no-op. */
-export function openPushSender(c: Config, logger: Logger, registry: Registry, transport: Pick<MessagingOptions, 'httpAgent' | 'legacyHttpTransport'> = {}): PushSender {
+/**
+ * FCM through firebase-admin when credentials are configured, else the counting no-op.
+ * `sendWorkers` > 0 sends from that many worker threads (firebase-admin's per-token CPU cost
+ * then spreads over cores); 0 sends from this thread.
+ */
+export async function openPushSender(
+  c: Config,
+  logger: Logger,
+  registry: Registry,
+  transport: Pick<MessagingOptions, 'httpAgent' | 'legacyHttpTransport'> = {},
+  sendWorkers = 0,
+): Promise<PushSender> {
   const m = pushMetrics(registry);
   const creds = fcmCredentialsFrom(c);
   if (!creds) return new DisabledSender(m);
+  logger.info({ projectId: creds.projectId, credentials: creds.source, sendWorkers }, 'pushes on: FCM through firebase-admin');
+  if (sendWorkers > 0) return WorkerPoolSender.start(sendWorkers, { projectId: creds.projectId, appName: 'stompbox-push', serviceAccount: creds.serviceAccount }, m, logger);
   const fcm = createFcmApp({ credential: creds.credential, projectId: creds.projectId, ...transport });
-  logger.info({ projectId: creds.projectId, credentials: creds.source }, 'pushes on: FCM through firebase-admin');
   return new FcmSender(fcm.messaging, m, fcm.close);
 }
 
@@ -27,6 +39,6 @@ export async function startPushFromConfig(
   logger: Logger,
   registry: Registry,
 ): Promise<PushService> {
-  const sender = parts.sender ?? openPushSender(c, logger, registry);
+  const sender = parts.sender ?? (await openPushSender(c, logger, registry, {}, c.PUSH_SEND_WORKERS));
   return startPush({ ...parts, sender }, pushFrom(c), logger, registry);
 }

@@ -27,7 +27,7 @@ import { buildPush, previewText, type Notice, type PushContent } from './push-pa
 import type { PushDispatcher } from './push-dispatcher';
 import type { PushMetrics } from './push-metrics';
 import type { RetryQueue } from './retry-queue';
-import type { RoomMembers } from './room-members';
+import type { MemberPage, RoomMembers } from './room-members';
 
 export interface PushConsumerParts {
   source: PackSource;
@@ -38,6 +38,16 @@ export interface PushConsumerParts {
   windows: CollapseWindows;
   retries: RetryQueue;
   dispatcher: PushDispatcher;
+}
+
+/** One pack being taken: its messages by room, and how far each room's member pages got. */
+interface PackWork {
+  byRoom: Map<string, OutboundMessage[]>;
+  names: Map<string, string | null>;
+  notices: Map<OutboundMessage, Notice>;
+  /** Per room: the user id its next page starts after; null once done. */
+  next: Map<string, string | null>;
+  chunks: number;
 }
 
 export interface PushConsumerOptions {
@@ -54,6 +64,8 @@ export class PushConsumer {
   private stopped = false;
   private closing = false;
   private readonly packIdle: Array<() => void> = [];
+  /** How far the pack being taken got (kept when a lookup fails: the same delivery is tried again). */
+  private progress: { delivery: PackDelivery; next: Map<string, string | null>; names: Map<string, string | null> } | null = null;
 
   constructor(
     private readonly p: PushConsumerParts,
@@ -139,7 +151,15 @@ export class PushConsumer {
     for (const w of this.packIdle.splice(0)) w();
   }
 
-  /** Put a pack's room messages into the windows of their offline recipients. */
+  /**
+   * Put a pack's room messages into the windows of their offline recipients, a page of members
+   * at a time: the first pages of its rooms in chunks of up to MAX_QUERY_LIMIT members (one
+   * presence lookup per chunk), then the further pages of big rooms one by one. Before each
+   * chunk after the first (and before reading its page), due windows go out and the bounds are
+   * awaited, so a big room adds at most one page beyond them. A chunk's windows are added only
+   * once its lookups succeeded, and `progress` remembers what is done, so a pack tried again
+   * after a failed lookup goes on from there instead of counting its first members twice.
+   */
   private async takePack(d: PackDelivery): Promise<void> {
     let msgs: OutboundMessage[];
     try {
@@ -156,40 +176,99 @@ export class PushConsumer {
       this.m.packs.inc({ result: 'no-room-message' });
       return;
     }
-    const rooms = await this.p.members.get(new Set(msgs.map((m) => m.roomId!)));
+    const byRoom = new Map<string, OutboundMessage[]>();
+    for (const m of msgs) {
+      const l = byRoom.get(m.roomId!);
+      if (l) l.push(m);
+      else byRoom.set(m.roomId!, [m]);
+    }
+    if (this.progress?.delivery !== d) this.progress = { delivery: d, next: new Map(), names: new Map() };
+    const { next, names } = this.progress;
+    const notices = new Map<OutboundMessage, Notice>();
+    const pack: PackWork = { byRoom, names, notices, next, chunks: 0 };
+
+    const fresh = [...byRoom.keys()].filter((r) => !next.has(r));
+    const first = await this.p.members.first(fresh);
+    let chunk: Array<[string, MemberPage]> = [];
+    let size = 0;
+    for (const roomId of fresh) {
+      const page = first.get(roomId)!;
+      names.set(roomId, page.name);
+      if (chunk.length > 0 && size + page.members.length > MAX_QUERY_LIMIT) {
+        await this.roomForChunk(pack);
+        await this.addChunk(pack, chunk);
+        chunk = [];
+        size = 0;
+      }
+      chunk.push([roomId, page]);
+      size += page.members.length;
+    }
+    if (chunk.length > 0) {
+      await this.roomForChunk(pack);
+      await this.addChunk(pack, chunk);
+    }
+    for (const roomId of byRoom.keys()) {
+      for (let after = next.get(roomId); after; after = next.get(roomId)) {
+        await this.roomForChunk(pack); // before the read: a page waiting for room is not held
+        await this.addChunk(pack, [[roomId, await this.p.members.after(roomId, after)]]);
+      }
+    }
+    this.progress = null;
+    this.m.packs.inc({ result: 'taken' });
+    this.scheduleFlush();
+  }
+
+  /** One chunk of member pages into the windows: who is online, then a window per offline member and message. */
+  private async addChunk(pack: PackWork, chunk: Array<[string, MemberPage]>): Promise<void> {
+    pack.chunks++;
     const candidates = new Set<string>();
-    for (const m of msgs) for (const u of rooms.get(m.roomId!)!.members) if (u !== m.senderId) candidates.add(u);
+    for (const [roomId, page] of chunk) {
+      // Everyone but a sender of every one of the room's messages may be pushed to.
+      const msgs = pack.byRoom.get(roomId)!;
+      const only = msgs.every((m) => m.senderId === msgs[0].senderId) ? msgs[0].senderId : null;
+      for (const u of page.members) if (u !== only) candidates.add(u);
+    }
     const online = this.p.presence && candidates.size > 0 ? await this.p.presence.onlineAmong([...candidates]) : new Set<string>();
     const now = this.clock();
     let offline = 0;
     let on = 0;
     let senders = 0;
     let collapsed = 0;
-    for (const m of msgs) {
-      const room = rooms.get(m.roomId!)!;
-      const notice: Notice = {
-        roomId: m.roomId!,
-        roomName: room.name,
-        messageId: m.id,
-        senderId: m.senderId,
-        preview: previewText(m.body, m.contentType, this.opts.payloadMaxBytes),
-      };
-      for (const u of room.members) {
-        if (u === m.senderId) senders++;
-        else if (online.has(u)) on++;
-        else {
-          offline++;
-          if (this.p.windows.add(u, notice, now)) collapsed++;
+    for (const [roomId, page] of chunk) {
+      for (const m of pack.byRoom.get(roomId)!) {
+        let notice = pack.notices.get(m);
+        if (!notice) {
+          notice = { roomId, roomName: pack.names.get(roomId) ?? null, messageId: m.id, senderId: m.senderId, preview: previewText(m.body, m.contentType, this.opts.payloadMaxBytes) };
+          pack.notices.set(m, notice);
+        }
+        for (const u of page.members) {
+          if (u === m.senderId) senders++;
+          else if (online.has(u)) on++;
+          else {
+            offline++;
+            if (this.p.windows.add(u, notice, now)) collapsed++;
+          }
         }
       }
+      pack.next.set(roomId, page.next);
     }
     this.m.decisions.inc({ decision: 'offline' }, offline);
     this.m.decisions.inc({ decision: 'online' }, on);
     this.m.decisions.inc({ decision: 'sender' }, senders);
     this.m.collapsed.inc(collapsed);
     this.m.windows.set(this.p.windows.size());
-    this.m.packs.inc({ result: 'taken' });
-    this.scheduleFlush();
+  }
+
+  /** Before every chunk of a pack but its first: send what is due, and wait while the bounds are reached (not when closing). */
+  private async roomForChunk(pack: PackWork): Promise<void> {
+    if (pack.chunks === 0) return;
+    while (!this.stopped && (this.p.windows.nextDueAt() ?? Infinity) <= this.clock()) await this.flush();
+    while (this.paused() && !this.closing) {
+      this.m.paused.set(1);
+      this.scheduleFlush();
+      await sleep(20);
+    }
+    this.m.paused.set(0);
   }
 
   /** Arm the timer for the next window or retry due. */

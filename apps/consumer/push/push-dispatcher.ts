@@ -1,6 +1,7 @@
 /**
  * Sends pushes and acts on every answer. A job's tokens go out in sendEachForMulticast calls of
- * at most `batchTokens`, at most `concurrency` calls in flight for the whole process. Per token:
+ * at most `batchTokens`; batches smaller than that share sendEach calls with other jobs' (up to
+ * `batchTokens` tokens a call); at most `concurrency` calls in flight for the whole process. Per token:
  * - sent: counted;
  * - UNREGISTERED, or INVALID_ARGUMENT about the token: the token is deleted;
  * - INVALID_ARGUMENT about the payload: sent again once without the message text (counted);
@@ -29,6 +30,12 @@ export interface DispatchOptions {
 
 const LOG_EVERY_MS = 30_000;
 
+interface SmallBatch {
+  job: PushJob;
+  tokens: string[];
+  done: () => void;
+}
+
 export class PushDispatcher {
   private active = 0;
   private readonly waiting: Array<() => void> = [];
@@ -41,6 +48,10 @@ export class PushDispatcher {
   /** Tokens of dead letters not yet recorded (they count against the retry bound). */
   private deadPending = 0;
   private readonly loggedAt = new Map<string, number>();
+  /** Small batches waiting to share one call (see shareCall). */
+  private readonly small: SmallBatch[] = [];
+  private smallTokens = 0;
+  private smallScheduled = false;
 
   constructor(
     private readonly sender: PushSender,
@@ -85,7 +96,7 @@ export class PushDispatcher {
       const parts: Promise<void>[] = [];
       for (let i = 0; i < job.tokens.length; i += this.opts.batchTokens) {
         const tokens = job.tokens.slice(i, i + this.opts.batchTokens);
-        parts.push(this.sendBatch(job, tokens));
+        parts.push(tokens.length < this.opts.batchTokens && this.sender.sendParts ? this.shareCall(job, tokens) : this.sendBatch(job, tokens));
       }
       await Promise.all(parts);
     } catch (err) {
@@ -109,6 +120,66 @@ export class PushDispatcher {
       this.release();
     }
     await this.handle(job, tokens, outcomes);
+  }
+
+  /**
+   * A batch short of `batchTokens` waits for the rest of this event-loop turn and goes out in one
+   * sendEach call with the others (up to `batchTokens` tokens in all): chat pushes are mostly a
+   * few tokens each, with content of their own, and one call each would make the concurrency
+   * limit (and one HTTP/2 connection per call) the ceiling.
+   */
+  private shareCall(job: PushJob, tokens: string[]): Promise<void> {
+    return new Promise<void>((done) => {
+      this.small.push({ job, tokens, done });
+      this.smallTokens += tokens.length;
+      if (this.smallTokens >= this.opts.batchTokens) this.sendShared(false);
+      if (this.small.length > 0 && !this.smallScheduled) {
+        this.smallScheduled = true;
+        setImmediate(() => {
+          this.smallScheduled = false;
+          this.sendShared(true);
+        });
+      }
+    });
+  }
+
+  /** Full shared calls out of the small batches waiting; with `all`, the rest too. */
+  private sendShared(all: boolean): void {
+    while (this.small.length > 0 && (all || this.smallTokens >= this.opts.batchTokens)) {
+      const call: SmallBatch[] = [];
+      let n = 0;
+      while (this.small.length > 0 && n + this.small[0].tokens.length <= this.opts.batchTokens) {
+        const b = this.small.shift()!;
+        call.push(b);
+        n += b.tokens.length;
+      }
+      this.smallTokens -= n;
+      void this.sendCall(call, n);
+    }
+  }
+
+  private async sendCall(call: SmallBatch[], n: number): Promise<void> {
+    try {
+      await this.acquire();
+      this.inflightTokens += n;
+      this.m.inflightTokens.set(this.inflightTokens);
+      let outcomes: Outcome[];
+      try {
+        outcomes = call.length === 1
+          ? await this.sender.send(call[0].job.message, call[0].tokens)
+          : await this.sender.sendParts!(call.map((b) => ({ message: b.job.message, tokens: b.tokens })));
+      } finally {
+        this.inflightTokens -= n;
+        this.m.inflightTokens.set(this.inflightTokens);
+        this.release();
+      }
+      let at = 0;
+      await Promise.all(call.map((b) => this.handle(b.job, b.tokens, outcomes.slice(at, (at += b.tokens.length)))));
+    } catch (err) {
+      this.logger.error({ err: (err as Error).message }, 'push delivery failed unexpectedly');
+    } finally {
+      for (const b of call) b.done();
+    }
   }
 
   private async handle(job: PushJob, tokens: string[], outcomes: Outcome[]): Promise<void> {

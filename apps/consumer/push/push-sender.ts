@@ -3,7 +3,8 @@
  * decisions are still made and counted, so the embedded default and tests show them).
  */
 import type { BaseMessage, Messaging } from 'firebase-admin/messaging';
-import { outcomeOf, type Outcome } from './fcm-outcome';
+import type { Outcome } from './fcm-outcome';
+import { sendMulticast, sendParts, type SendPart } from './fcm-send';
 import type { PushMetrics } from './push-metrics';
 
 export interface PushSender {
@@ -14,6 +15,11 @@ export interface PushSender {
    * fails as a whole gives every token that failure's outcome.
    */
   send(message: BaseMessage, tokens: string[]): Promise<Outcome[]>;
+  /**
+   * Several messages in one call (at most 500 tokens in all; sendEach): outcomes in the order of
+   * the parts' tokens, never rejects. A sender without it gets one send() per message.
+   */
+  sendParts?(parts: SendPart[]): Promise<Outcome[]>;
   close(): Promise<void>;
 }
 
@@ -31,13 +37,17 @@ export class FcmSender implements PushSender {
     const end = this.m.fcmSeconds.startTimer();
     this.m.batches.inc();
     try {
-      const res = await this.messaging.sendEachForMulticast({ ...message, tokens });
-      return res.responses.map((r) => (r.success ? SENT : outcomeOf(r.error)));
-    } catch (err) {
-      const whole = outcomeOf(err);
-      // A whole-batch refusal says nothing about any one token: never delete tokens for it.
-      const o: Outcome = whole.kind === 'drop-token' ? { kind: 'failed', reason: whole.reason, detail: String((err as Error).message) } : whole;
-      return tokens.map(() => o);
+      return await sendMulticast(this.messaging, message, tokens);
+    } finally {
+      end();
+    }
+  }
+
+  async sendParts(parts: SendPart[]): Promise<Outcome[]> {
+    const end = this.m.fcmSeconds.startTimer();
+    this.m.batches.inc();
+    try {
+      return await sendParts(this.messaging, parts);
     } finally {
       end();
     }
@@ -59,6 +69,10 @@ export class DisabledSender implements PushSender {
   async send(_message: BaseMessage, tokens: string[]): Promise<Outcome[]> {
     this.m.wouldSend.inc(tokens.length);
     return tokens.map(() => SENT);
+  }
+
+  async sendParts(parts: SendPart[]): Promise<Outcome[]> {
+    return (await Promise.all(parts.map((p) => this.send(p.message, p.tokens)))).flat();
   }
 
   async close(): Promise<void> {}

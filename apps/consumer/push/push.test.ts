@@ -1,6 +1,8 @@
 /**
  * The push consumer end to end inside one process: in-process push queue → members, presence,
  * collapse → the real firebase-admin SDK → a local FCM mock, with every answer FCM can give.
+ * The payload, batching and per-token answers run on both of the SDK's transports: HTTP/2 (its
+ * default, production's) and the legacy HTTP/1.1 one.
  */
 import { Registry } from 'prom-client';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -8,7 +10,7 @@ import { FCM_ERRORS, FcmMock } from '../../shared/testing/fcm-mock';
 import { waitFor } from '../../shared/testing/messages';
 import { pushMetrics } from './push-metrics';
 import { DisabledSender, type PushSender } from './push-sender';
-import { mockSender, seedRoom, startRig, type Rig } from './testing/push-rig';
+import { mockSender, mockWorkerSender, seedRoom, startRig, type Rig } from './testing/push-rig';
 
 let rigs: Rig[] = [];
 afterEach(async () => {
@@ -22,9 +24,15 @@ async function rig(...args: Parameters<typeof startRig>): Promise<Rig> {
   return r;
 }
 
-describe('push consumer (real firebase-admin, local FCM mock)', () => {
+const TRANSPORTS = [
+  { name: 'HTTP/1.1', transport: 'h1', workers: 0 },
+  { name: 'HTTP/2', transport: 'h2', workers: 0 },
+  { name: 'HTTP/2 from 2 send workers', transport: 'h2', workers: 2 },
+] as const;
+
+describe.each(TRANSPORTS)('push consumer over $name (real firebase-admin, local FCM mock)', ({ transport, workers }) => {
   it('pushes to the offline members\' tokens with the right payload; online members and the sender get none', async () => {
-    const r = await rig();
+    const r = await rig({}, { transport, workers });
     await seedRoom(r.store, 'r1', ['alice', 'bob', 'carol', 'dave'], 0);
     await r.store.upsertDeviceToken('alice', 'alice-t0', 'android');
     await r.store.upsertDeviceToken('bob', 'bob-t0', 'android');
@@ -50,10 +58,10 @@ describe('push consumer (real firebase-admin, local FCM mock)', () => {
   it('sends 1,200 tokens as 3 sendEachForMulticast calls of at most 500', async () => {
     const sizes: number[] = [];
     const registry = new Registry();
-    const mock = await new FcmMock().start();
-    const inner = mockSender(mock, registry);
+    const mock = await new FcmMock(transport).start();
+    const inner = workers ? await mockWorkerSender(mock, registry, workers) : mockSender(mock, registry);
     const recording: PushSender = { kind: 'fcm', send: (msg, tokens) => (sizes.push(tokens.length), inner.send(msg, tokens)), close: () => inner.close() };
-    const r = await rig({}, { sender: recording });
+    const r = await rig({}, { sender: recording, transport });
     rigs.push({ ...r, close: async () => mock.close() } as Rig);
     const users = Array.from({ length: 400 }, (_, i) => `u${String(i).padStart(4, '0')}`);
     await seedRoom(r.store, 'big', ['kim', ...users], 3);
@@ -61,6 +69,73 @@ describe('push consumer (real firebase-admin, local FCM mock)', () => {
     await waitFor(() => mock.received === 1_200, 20_000, '1,200 requests');
     expect(sizes.sort((a, b) => b - a)).toEqual([500, 500, 200]);
     expect(new Set(mock.requests.map((q) => q.token)).size).toBe(1_200);
+  });
+
+  it('sends small pushes with different content together: one sendEach call for 60 rooms, each token its own room\'s payload', async () => {
+    const r = await rig({}, { transport, workers });
+    for (let i = 0; i < 60; i++) await seedRoom(r.store, `s${i}`, [`a${i}`, `b${i}`]);
+    r.publish(Array.from({ length: 60 }, (_, i) => r.message(`s${i}`, `a${i}`, `hi ${i}`)));
+    await waitFor(async () => (await r.metric('stompbox_push_sent_total')) === 60, 10_000, '60 pushes');
+    for (let i = 0; i < 60; i += 13) expect(r.mock.to(`b${i}-t0`).map((q) => q.message.notification.body)).toEqual([`a${i}: hi ${i}`]);
+    expect(await r.metric('stompbox_push_fcm_batches_total')).toBe(1);
+  });
+
+  it('deletes a token FCM calls UNREGISTERED, or an invalid token; keeps the others', async () => {
+    const r = await rig({}, { transport, workers });
+    await seedRoom(r.store, 'r3', ['kim', 'bob'], 3);
+    r.mock.reply = (q) => (q.token === 'bob-t0' ? FCM_ERRORS.unregistered() : q.token === 'bob-t1' ? FCM_ERRORS.invalidToken() : { status: 200 });
+    r.publish([r.message('r3', 'kim', 'hi')]);
+    await waitFor(async () => (await r.metric('stompbox_push_tokens_deleted_total')) === 2, 10_000, 'two tokens deleted');
+    expect([...r.store.tokens.keys()].filter((t) => t.startsWith('bob'))).toEqual(['bob-t2']);
+    expect(await r.metric('stompbox_push_tokens_deleted_total', { reason: 'unregistered' })).toBe(1);
+    expect(await r.metric('stompbox_push_tokens_deleted_total', { reason: 'invalid-token' })).toBe(1);
+    expect(await r.metric('stompbox_push_sent_total')).toBe(1);
+  });
+
+  it('keeps the token when INVALID_ARGUMENT is about an oversized payload, and sends it again without the text', async () => {
+    const r = await rig({}, { transport, workers });
+    await seedRoom(r.store, 'r4', ['kim', 'bob']);
+    r.mock.reply = (q) => (q.message.notification.body.startsWith('kim:') ? FCM_ERRORS.tooBig() : { status: 200 });
+    r.publish([r.message('r4', 'kim', 'x'.repeat(10_000))]);
+    await waitFor(async () => (await r.metric('stompbox_push_sent_total')) === 1, 10_000, 'sent after the fix');
+    expect(r.store.tokens.has('bob-t0')).toBe(true);
+    expect(await r.metric('stompbox_push_payload_fixed_total')).toBe(1);
+    const [first, second] = r.mock.to('bob-t0');
+    expect(Buffer.byteLength(JSON.stringify(first.message))).toBeLessThan(4_096 + 200);
+    expect(second.message.notification).toEqual({ title: 'r4', body: 'New message' });
+    expect(await r.metric('stompbox_push_tokens_deleted_total')).toBe(0);
+  });
+
+  it('retries a 503 after its Retry-After', async () => {
+    const r = await rig({}, { transport, workers });
+    await seedRoom(r.store, 'r6', ['kim', 'bob']);
+    let calls = 0;
+    r.mock.reply = () => (++calls === 1 ? FCM_ERRORS.unavailable(1) : { status: 200 });
+    r.publish([r.message('r6', 'kim', 'hi')]);
+    await waitFor(async () => (await r.metric('stompbox_push_sent_total')) === 1, 15_000, 'sent after the retry');
+    const [a, b] = r.mock.to('bob-t0');
+    // A lower bound only: the retry may come later, never before Retry-After (1 s; timers may round by 1 ms).
+    expect(b.at - a.at).toBeGreaterThanOrEqual(990);
+  });
+});
+
+describe('push consumer (real firebase-admin, local FCM mock over HTTP/1.1)', () => {
+
+
+  it('pushes each sender of a pack the others\' messages only, and an online member none, senders included', async () => {
+    const r = await rig();
+    await seedRoom(r.store, 'r11', ['kim', 'lee', 'max', 'ned']);
+    r.presence.online.add('max');
+    r.presence.online.add('lee');
+    r.publish([r.message('r11', 'kim', 'from kim'), r.message('r11', 'lee', 'from lee')]);
+    await waitFor(async () => (await r.metric('stompbox_push_recipients_total', { decision: 'offline' })) === 3, 10_000, 'three offline decisions');
+    await waitFor(() => r.mock.received === 2, 10_000, 'two pushes'); // ned's two share one window
+    const bodies = (u: string) => r.mock.to(`${u}-t0`).map((q) => q.message.notification.body).sort();
+    expect(bodies('kim')).toEqual(['lee: from lee']);
+    expect(bodies('lee')).toEqual([]);
+    expect(bodies('max')).toEqual([]);
+    expect(r.mock.to('ned-t0').map((q) => q.message.data.unreadCount)).toEqual(['2']);
+    expect(await r.metric('stompbox_push_recipients_total', { decision: 'online' })).toBe(3);
   });
 
   it('collapses a burst of 20 messages into one push that carries the count', async () => {
@@ -84,31 +159,7 @@ describe('push consumer (real firebase-admin, local FCM mock)', () => {
     expect(r.mock.received).toBe(1);
   });
 
-  it('deletes a token FCM calls UNREGISTERED, or an invalid token; keeps the others', async () => {
-    const r = await rig();
-    await seedRoom(r.store, 'r3', ['kim', 'bob'], 3);
-    r.mock.reply = (q) => (q.token === 'bob-t0' ? FCM_ERRORS.unregistered() : q.token === 'bob-t1' ? FCM_ERRORS.invalidToken() : { status: 200 });
-    r.publish([r.message('r3', 'kim', 'hi')]);
-    await waitFor(async () => (await r.metric('stompbox_push_tokens_deleted_total')) === 2, 10_000, 'two tokens deleted');
-    expect([...r.store.tokens.keys()].filter((t) => t.startsWith('bob'))).toEqual(['bob-t2']);
-    expect(await r.metric('stompbox_push_tokens_deleted_total', { reason: 'unregistered' })).toBe(1);
-    expect(await r.metric('stompbox_push_tokens_deleted_total', { reason: 'invalid-token' })).toBe(1);
-    expect(await r.metric('stompbox_push_sent_total')).toBe(1);
-  });
 
-  it('keeps the token when INVALID_ARGUMENT is about an oversized payload, and sends it again without the text', async () => {
-    const r = await rig();
-    await seedRoom(r.store, 'r4', ['kim', 'bob']);
-    r.mock.reply = (q) => (q.message.notification.body.startsWith('kim:') ? FCM_ERRORS.tooBig() : { status: 200 });
-    r.publish([r.message('r4', 'kim', 'x'.repeat(10_000))]);
-    await waitFor(async () => (await r.metric('stompbox_push_sent_total')) === 1, 10_000, 'sent after the fix');
-    expect(r.store.tokens.has('bob-t0')).toBe(true);
-    expect(await r.metric('stompbox_push_payload_fixed_total')).toBe(1);
-    const [first, second] = r.mock.to('bob-t0');
-    expect(Buffer.byteLength(JSON.stringify(first.message))).toBeLessThan(4_096 + 200);
-    expect(second.message.notification).toEqual({ title: 'r4', body: 'New message' });
-    expect(await r.metric('stompbox_push_tokens_deleted_total')).toBe(0);
-  });
 
   it('keeps the token on SENDER_ID_MISMATCH and counts it as a configuration failure', async () => {
     const r = await rig();
@@ -120,17 +171,6 @@ describe('push consumer (real firebase-admin, local FCM mock)', () => {
     expect(r.mock.received).toBe(1);
   });
 
-  it('retries a 503 after its Retry-After', async () => {
-    const r = await rig();
-    await seedRoom(r.store, 'r6', ['kim', 'bob']);
-    let calls = 0;
-    r.mock.reply = () => (++calls === 1 ? FCM_ERRORS.unavailable(1) : { status: 200 });
-    r.publish([r.message('r6', 'kim', 'hi')]);
-    await waitFor(async () => (await r.metric('stompbox_push_sent_total')) === 1, 15_000, 'sent after the retry');
-    const [a, b] = r.mock.to('bob-t0');
-    // A lower bound only: the retry may come later, never before Retry-After (1 s; timers may round by 1 ms).
-    expect(b.at - a.at).toBeGreaterThanOrEqual(990);
-  });
 
   it('retries QUOTA_EXCEEDED no sooner than the quota delay, then delivers', async () => {
     const r = await rig({ retry: { baseMs: 1, maxMs: 1_000, quotaMinMs: 200 } });

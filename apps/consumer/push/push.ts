@@ -31,6 +31,7 @@ export interface PushOptions {
   retry: RetryPolicy;
   maxRetryTokens: number;
   membersCacheMs: number;
+  /** Member pages cached (a room of up to MAX_QUERY_LIMIT members is one page). */
   membersCacheRooms: number;
   tokenMaxAgeDays: number;
   pruneEveryMs: number;

@@ -1,6 +1,7 @@
 /**
  * The push consumer on the in-process queue twin, a FakeStore, a settable presence and the real
- * firebase-admin SDK talking to a local FCM mock: what the push tests share.
+ * firebase-admin SDK talking to a local FCM mock over HTTP/1.1 ('h1') or HTTP/2 ('h2'): what the
+ * push tests share.
  */
 import pino from 'pino';
 import { Registry } from 'prom-client';
@@ -11,8 +12,9 @@ import { MemoryDeadLetters, MemoryPackQueue } from '../../../shared/queue/memory
 import { encodePack } from '../../../shared/queue/pack-codec';
 import type { SealedPack } from '../../../shared/queue/packing-offload';
 import { FakeStore } from '../../../shared/testing/fake-store';
-import { FcmMock } from '../../../shared/testing/fcm-mock';
-import { createFcmApp } from '../fcm-app';
+import { FcmMock, type FcmTransport } from '../../../shared/testing/fcm-mock';
+import { WorkerPoolSender } from '../push-send-workers';
+import { createFcm, MOCK_FCM_APP_MODULE, type MockTarget } from './mock-fcm-app';
 import { startPush, type PushOptions, type PushService } from '../push';
 import { pushMetrics } from '../push-metrics';
 import { FcmSender, type PushSender } from '../push-sender';
@@ -50,10 +52,20 @@ export function fakePresence(online = new Set<string>()): Presence & { online: S
 
 let appSeq = 0;
 
-/** firebase-admin's real sender, aimed at `mock`. */
+/** firebase-admin's real sender, aimed at `mock` over the mock's transport. */
 export function mockSender(mock: FcmMock, registry: Registry, projectId = 'demo-project'): PushSender {
-  const fcm = createFcmApp({ credential: mock.credential(), projectId, appName: `push-test-${process.pid}-${++appSeq}`, httpAgent: mock.agent(), legacyHttpTransport: true });
+  const fcm = createFcm(mockTarget(mock, projectId), `push-test-${process.pid}-${++appSeq}`);
   return new FcmSender(fcm.messaging, pushMetrics(registry), fcm.close);
+}
+
+export function mockTarget(mock: FcmMock, projectId = 'demo-project'): MockTarget {
+  return { transport: mock.transport, port: mock.port, ca: mock.transport === 'h2' ? mock.route().ca : undefined, projectId };
+}
+
+/** The same through `workers` send workers. */
+export function mockWorkerSender(mock: FcmMock, registry: Registry, workers: number, projectId = 'demo-project'): Promise<PushSender> {
+  const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
+  return WorkerPoolSender.start(workers, { projectId, appName: `push-test-${process.pid}-${++appSeq}`, setup: { module: MOCK_FCM_APP_MODULE, arg: mockTarget(mock, projectId) } }, pushMetrics(registry), logger);
 }
 
 export interface Rig {
@@ -72,16 +84,16 @@ export interface Rig {
   close(): Promise<void>;
 }
 
-export async function startRig(opts: Partial<PushOptions> = {}, extra: { clock?: () => number; deadMax?: number; sender?: PushSender } = {}): Promise<Rig> {
+export async function startRig(opts: Partial<PushOptions> = {}, extra: { clock?: () => number; deadMax?: number; sender?: PushSender; transport?: FcmTransport; workers?: number } = {}): Promise<Rig> {
   const registry = new Registry();
-  const mock = await new FcmMock().start();
+  const mock = await new FcmMock(extra.transport ?? 'h1').start();
   const store = new FakeStore();
   const presence = fakePresence();
   const queue = new MemoryPackQueue(1_000_000, 8, registry);
   const dead = new MemoryDeadLetters(extra.deadMax ?? 10_000, registry);
   const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
   const push = await startPush(
-    { source: queue.source, deadLetters: dead, store, presence, sender: extra.sender ?? mockSender(mock, registry), clock: extra.clock },
+    { source: queue.source, deadLetters: dead, store, presence, sender: extra.sender ?? (extra.workers ? await mockWorkerSender(mock, registry, extra.workers) : mockSender(mock, registry)), clock: extra.clock },
     { ...baseOptions, ...opts },
     logger,
     registry,
