@@ -3,21 +3,11 @@
  * member gets the push, the members are read a keyset page at a time, at most one page is held
  * beyond the windows' bound, and a pack tried again after a failed lookup pushes nobody twice.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { waitFor } from '../../shared/testing/messages';
-import { seedRoom, startRig, type Rig } from './testing/push-rig';
+import { rigsClosedAfterEach, seedRoom } from './testing/push-rig';
 
-let rigs: Rig[] = [];
-afterEach(async () => {
-  for (const r of rigs) await r.close();
-  rigs = [];
-});
-
-async function rig(...args: Parameters<typeof startRig>): Promise<Rig> {
-  const r = await startRig(...args);
-  rigs.push(r);
-  return r;
-}
+const rig = rigsClosedAfterEach();
 
 const users = Array.from({ length: 2_500 }, (_, i) => `m${String(i).padStart(5, '0')}`);
 

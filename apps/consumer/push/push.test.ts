@@ -5,24 +5,14 @@
  * default, production's) and the legacy HTTP/1.1 one.
  */
 import { Registry } from 'prom-client';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { FCM_ERRORS, FcmMock } from '../../shared/testing/fcm-mock';
 import { waitFor } from '../../shared/testing/messages';
 import { pushMetrics } from './push-metrics';
 import { DisabledSender, type PushSender } from './push-sender';
-import { mockSender, mockWorkerSender, seedRoom, startRig, type Rig } from './testing/push-rig';
+import { mockSender, mockWorkerSender, rigsClosedAfterEach, seedRoom } from './testing/push-rig';
 
-let rigs: Rig[] = [];
-afterEach(async () => {
-  for (const r of rigs) await r.close();
-  rigs = [];
-});
-
-async function rig(...args: Parameters<typeof startRig>): Promise<Rig> {
-  const r = await startRig(...args);
-  rigs.push(r);
-  return r;
-}
+const rig = rigsClosedAfterEach();
 
 const TRANSPORTS = [
   { name: 'HTTP/1.1', transport: 'h1', workers: 0 },
@@ -62,7 +52,7 @@ describe.each(TRANSPORTS)('push consumer over $name (real firebase-admin, local 
     const inner = workers ? await mockWorkerSender(mock, registry, workers) : mockSender(mock, registry);
     const recording: PushSender = { kind: 'fcm', send: (msg, tokens) => (sizes.push(tokens.length), inner.send(msg, tokens)), close: () => inner.close() };
     const r = await rig({}, { sender: recording, transport });
-    rigs.push({ ...r, close: async () => mock.close() } as Rig);
+    onTestFinished(() => mock.close());
     const users = Array.from({ length: 400 }, (_, i) => `u${String(i).padStart(4, '0')}`);
     await seedRoom(r.store, 'big', ['kim', ...users], 3);
     r.publish([r.message('big', 'kim', 'to everyone')]);

@@ -13,6 +13,7 @@
 import { isUtf8 } from 'node:buffer';
 import { F_BODY, F_CT, F_DEST, F_HDR, F_ID, F_NODE, F_ROOM, F_SENDER, F_SENT, indexedHeaders, PACK_FIELDS, type PackIndex } from '../queue/pack-codec';
 import type { PackedRows } from './packed-rows';
+import { GrowableBuffer } from './growable-buffer';
 
 // The pack's field offsets, read once: where the sources run as CommonJS (tsx) every read of an
 // imported binding is a getter call, too slow for per-row and per-byte loops.
@@ -26,18 +27,7 @@ const TWO_32 = 2 ** 32;
 /** Fields up to this many bytes are copied byte by byte. */
 const SHORT = 128;
 
-class BinOut {
-  buf: Buffer;
-  pos = 0;
-  constructor(size: number) {
-    this.buf = Buffer.allocUnsafe(Math.max(256, size));
-  }
-  ensure(n: number): void {
-    if (this.pos + n <= this.buf.length) return;
-    const next = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.pos + n));
-    this.buf.copy(next, 0, 0, this.pos);
-    this.buf = next;
-  }
+class BinOut extends GrowableBuffer {
   int16(n: number): void {
     this.ensure(2);
     this.pos = this.buf.writeInt16BE(n, this.pos);

@@ -17,6 +17,7 @@
 import { isUtf8 } from 'node:buffer';
 import { F_BODY, F_CT, F_DEST, F_HDR, F_ID, F_NODE, F_ROOM, F_SENDER, F_SENT, indexedHeaders, PACK_FIELDS, type PackIndex } from '../queue/pack-codec';
 import type { PackedRows } from './packed-rows';
+import { GrowableBuffer } from './growable-buffer';
 
 // The pack's field offsets, read once: where the sources run as CommonJS (tsx) every read of an
 // imported binding is a getter call, too slow for per-row and per-byte loops.
@@ -29,18 +30,7 @@ const LF = 10;
 const CR = 13;
 const BACKSLASH = 92;
 
-class Out {
-  buf: Buffer;
-  pos = 0;
-  constructor(size: number) {
-    this.buf = Buffer.allocUnsafe(Math.max(256, size));
-  }
-  ensure(n: number): void {
-    if (this.pos + n <= this.buf.length) return;
-    const next = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.pos + n));
-    this.buf.copy(next, 0, 0, this.pos);
-    this.buf = next;
-  }
+class Out extends GrowableBuffer {
   byte(b: number): void {
     this.ensure(1);
     this.buf[this.pos++] = b;

@@ -4,6 +4,7 @@
  * push tests share.
  */
 import pino from 'pino';
+import { afterEach } from 'vitest';
 import { Registry } from 'prom-client';
 import type { OutboundMessage } from '../../../shared/message';
 import { MessageIdGenerator } from '../../../shared/message-id';
@@ -125,4 +126,18 @@ export async function startRig(opts: Partial<PushOptions> = {}, extra: { clock?:
 export async function seedRoom(store: FakeStore, roomId: string, users: string[], tokensEach = 1): Promise<void> {
   await store.addMembers(users.map((userId) => ({ roomId, userId })));
   for (const u of users) for (let i = 0; i < tokensEach; i++) await store.upsertDeviceToken(u, `${u}-t${i}`, 'android');
+}
+
+/** `startRig` for one test file: every rig it starts is closed after each test. */
+export function rigsClosedAfterEach(): (...args: Parameters<typeof startRig>) => Promise<Rig> {
+  let rigs: Rig[] = [];
+  afterEach(async () => {
+    for (const r of rigs) await r.close();
+    rigs = [];
+  });
+  return async (...args) => {
+    const r = await startRig(...args);
+    rigs.push(r);
+    return r;
+  };
 }
