@@ -24,6 +24,7 @@ const ALLOWED: Record<string, string> = {
   'apps/shared/project-root.ts': 'finds the root from its own location',
   'apps/shared/logger.ts': 'createRequire: package lookup walks up to node_modules from dist/ as from source',
   'apps/shared/store/pglite-store.ts': 'the source-mode worker boot, used only when RUNNING_FROM_SOURCE',
+  'apps/consumer/push/push-send-workers.ts': 'the source-mode worker boot, used only when RUNNING_FROM_SOURCE',
 };
 
 describe('the compiled build', () => {

@@ -6,11 +6,10 @@
  * goes to the worker with the fewest tokens in flight. A worker that dies fails its batches
  * as retryable and is started again.
  */
-import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { BaseMessage } from 'firebase-admin/messaging';
 import type { Logger } from 'pino';
-import { compiledEntry, projectPath, RUNNING_FROM_SOURCE } from '../../shared/project-root';
+import { compiledEntry, RUNNING_FROM_SOURCE } from '../../shared/project-root';
 import type { Outcome } from './fcm-outcome';
 import type { SendPart } from './fcm-send';
 import type { PushMetrics } from './push-metrics';
@@ -18,7 +17,7 @@ import type { SendRequest, SendResponse, SendWorkerInit } from './push-send-prot
 import type { PushSender } from './push-sender';
 
 const WORKER_ENTRY = RUNNING_FROM_SOURCE
-  ? pathToFileURL(projectPath('apps/consumer/push/push-send-worker-boot.mjs'))
+  ? new URL('./push-send-worker-boot.mjs', import.meta.url)
   : compiledEntry('apps/consumer/push/push-send-worker.ts');
 
 interface Pending {
