@@ -22,6 +22,8 @@ command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
 [ -x /usr/lib/postgresql/15/bin/postgres ] || ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 || need+=(postgresql-15)
 # The demo's browser test drives Debian's Chromium (no browser download is possible here).
 [ -x /usr/bin/chromium ] || need+=(chromium)
+# The FCM mock's HTTP/2 mode serves TLS with a certificate the tests make with openssl.
+command -v openssl >/dev/null 2>&1 || need+=(openssl)
 
 if [ ${#need[@]} -gt 0 ]; then
   echo "ci-services: installing ${need[*]}"
