@@ -22,7 +22,7 @@ import { Registry } from 'prom-client';
 import { loadConfig } from '../apps/shared/config';
 import { startRedis } from '../apps/shared/testing/services/index';
 import { startPipeline } from '../apps/all-in-one/pipeline';
-import { OffloadFullError, type Offload } from '../apps/shared/queue/offload';
+import { burst } from '../apps/shared/testing/send-loop';
 import type { OutboundMessage } from '../apps/shared/message';
 import { messageFactory } from '../apps/shared/testing/messages';
 import { sleep } from '../apps/shared/sleep';
@@ -86,21 +86,6 @@ async function countingCost(redisUrl: string): Promise<void> {
   }
 }
 
-/** Publish `msgs` as fast as the offload accepts them. */
-async function burst(offload: Offload, msgs: OutboundMessage[]): Promise<void> {
-  const confirms: Promise<void>[] = [];
-  for (let i = 0; i < msgs.length; ) {
-    try {
-      confirms.push(offload.publish(msgs[i]));
-      i++;
-      if (i % 2_000 === 0) await new Promise((r) => setImmediate(r));
-    } catch (err) {
-      if (!(err instanceof OffloadFullError)) throw err;
-      await sleep(1);
-    }
-  }
-  await Promise.all(confirms);
-}
 
 async function pipelineRun(dataDir: string, insights: boolean, round: number): Promise<{ land: number; counted: number | null; cpu: number }> {
   const registry = new Registry();

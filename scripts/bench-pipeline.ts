@@ -36,8 +36,8 @@ import { Registry } from 'prom-client';
 import { loadConfig } from '../apps/shared/config';
 import { freePort, startPostgres, startRabbitMQ, startRedis, type ServiceHandle } from '../apps/shared/testing/services/index';
 import { createAmqpOffload } from '../apps/shared/queue/amqp-offload';
-import { OffloadFullError, type Offload } from '../apps/shared/queue/offload';
-import type { OutboundMessage } from '../apps/shared/message';
+import type { Offload } from '../apps/shared/queue/offload';
+import { burst } from '../apps/shared/testing/send-loop';
 import { packingFrom, topologyFrom } from '../apps/shared/queue/queue-options';
 import { startPipeline } from '../apps/all-in-one/pipeline';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -92,21 +92,6 @@ async function waitRows(nodeId: string, target: number, timeoutMs: number): Prom
   }
 }
 
-/** Publish `msgs` as fast as the offload accepts them (a full buffer means: wait a tick). */
-async function burst(offload: Offload, msgs: OutboundMessage[]): Promise<void> {
-  const confirms: Promise<void>[] = [];
-  for (let i = 0; i < msgs.length; ) {
-    try {
-      confirms.push(offload.publish(msgs[i]));
-      i++;
-      if (i % 2_000 === 0) await new Promise((r) => setImmediate(r)); // let the socket breathe, as a broker would
-    } catch (err) {
-      if (!(err instanceof OffloadFullError)) throw err;
-      await sleep(1);
-    }
-  }
-  await Promise.all(confirms);
-}
 
 function spawnLogged(args: string[], env: NodeJS.ProcessEnv): ChildProcess {
   // BENCH_CPU_PROF=dir writes a V8 CPU profile of each child (open in Chrome DevTools).

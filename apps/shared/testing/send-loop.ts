@@ -6,6 +6,7 @@
 import type { Offload } from '../queue/offload';
 import type { OutboundMessage } from '../message';
 import { OffloadFullError } from '../queue/offload';
+import { sleep } from '../sleep';
 
 export interface SendLoop {
   accepted: string[];
@@ -47,4 +48,23 @@ export function sendLoop(offload: Offload, make: () => OutboundMessage, perTick 
     await Promise.all(settles);
   };
   return loop;
+}
+
+/**
+ * Publish `msgs` as fast as the offload accepts them (a full buffer means: wait a tick), then
+ * wait for every confirm: the benchmarks' burst.
+ */
+export async function burst(offload: Offload, msgs: OutboundMessage[]): Promise<void> {
+  const confirms: Promise<void>[] = [];
+  for (let i = 0; i < msgs.length; ) {
+    try {
+      confirms.push(offload.publish(msgs[i]));
+      i++;
+      if (i % 2_000 === 0) await new Promise((r) => setImmediate(r)); // let the socket breathe, as a broker would
+    } catch (err) {
+      if (!(err instanceof OffloadFullError)) throw err;
+      await sleep(1);
+    }
+  }
+  await Promise.all(confirms);
 }
