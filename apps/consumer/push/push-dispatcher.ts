@@ -107,19 +107,9 @@ export class PushDispatcher {
     }
   }
 
-  private async sendBatch(job: PushJob, tokens: string[]): Promise<void> {
-    await this.acquire();
-    this.inflightTokens += tokens.length;
-    this.m.inflightTokens.set(this.inflightTokens);
-    let outcomes: Outcome[];
-    try {
-      outcomes = await this.sender.send(job.message, tokens);
-    } finally {
-      this.inflightTokens -= tokens.length;
-      this.m.inflightTokens.set(this.inflightTokens);
-      this.release();
-    }
-    await this.handle(job, tokens, outcomes);
+  /** A full batch: a call of its own. */
+  private sendBatch(job: PushJob, tokens: string[]): Promise<void> {
+    return this.sendCall([{ job, tokens, done: () => {} }], tokens.length);
   }
 
   /**
@@ -158,6 +148,7 @@ export class PushDispatcher {
     }
   }
 
+  /** One FCM call for the batches of `call` (`n` tokens in all), then each batch's answers handled; never rejects. */
   private async sendCall(call: SmallBatch[], n: number): Promise<void> {
     try {
       await this.acquire();
