@@ -28,7 +28,7 @@ export interface IdleClientsArgs {
 export type ToClients = { type: 'enough' } | { type: 'hold' } | { type: 'report' } | { type: 'close' };
 export type FromClients =
   | { type: 'progress'; open: number; failed: number }
-  | { type: 'opened'; open: number; failed: Record<string, number>; ms: number }
+  | { type: 'opened'; open: number; failed: Record<string, number>; drops: Record<string, number>; ms: number }
   | { type: 'report'; open: number; drops: Record<string, number>; late: number; missed: number; maxGapMs: number; beatsSent: number };
 
 const args = JSON.parse(process.argv[2]) as IdleClientsArgs;
@@ -85,7 +85,7 @@ async function openAll(): Promise<void> {
   };
   await Promise.all(Array.from({ length: args.concurrency }, lane));
   clearInterval(progress);
-  send({ type: 'opened', open, failed, ms: performance.now() - t0 });
+  send({ type: 'opened', open, failed, drops: { ...drops }, ms: performance.now() - t0 });
 }
 
 process.on('message', (m: ToClients) => {

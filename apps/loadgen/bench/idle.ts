@@ -147,12 +147,16 @@ async function main(): Promise<void> {
     const established = sum(opened.map((o) => o.open));
     const failed: Record<string, number> = {};
     for (const o of opened) for (const [k, v] of Object.entries(o.failed)) failed[k] = (failed[k] ?? 0) + v;
-    log(`${established} connections in ${fmt(openMs / 1000, 1)} s; failed ${JSON.stringify(failed)}`);
+    // Connections that were established and then lost while others were still opening, by kind.
+    const openDrops: Record<string, number> = {};
+    for (const o of opened) for (const [k, v] of Object.entries(o.drops)) openDrops[k] = (openDrops[k] ?? 0) + v;
+    log(`${established} connections in ${fmt(openMs / 1000, 1)} s; failed ${JSON.stringify(failed)}; dropped while opening ${JSON.stringify(openDrops)}`);
 
     await sleep(settleMs);
     const rssOpen = kib(all);
     const texts0 = await scrapeNodeTexts(broker.port, processes);
     const hbTimeouts0 = sum([...texts0.values()].map((t) => metricSum(t, 'stompbox_heartbeat_timeouts_total') || 0));
+    log(`broker heart-beat timeouts so far (opening): ${hbTimeouts0}`);
     const nodeConnections = sum([...texts0.values()].map((t) => metricSum(t, 'stompbox_connections') || 0));
     const fds = all.map((p) => sampleProc(p)?.fds ?? NaN);
     fleet.hold();
@@ -177,7 +181,7 @@ async function main(): Promise<void> {
     const beatsIn = sum(reports.map((r) => r.beatsSent));
     const beatsOut = (established * heldMs) / heartBeatMs;
     const result = {
-      connections, processes, clients, heartBeatMs, holdMs, roomSize, established, failed, openMs, openCpuMs, genOpenCpuMs, budgetSpent, restarted,
+      connections, processes, clients, heartBeatMs, holdMs, roomSize, established, failed, openDrops, openHbTimeouts: hbTimeouts0, openMs, openCpuMs, genOpenCpuMs, budgetSpent, restarted,
       pids: all, rssBeforeKiB: rssBefore, rssOpenKiB: rssOpen, rssAfterKiB: rssAfter, fds, nodeConnections,
       brokerCores, genCores: (gen1 - gen0) / heldMs, genRssKiB: genRss, reports, hbTimeouts,
       usPerBeat: ((sum(cpu1) - sum(cpu0)) * 1000) / Math.max(1, beatsIn + beatsOut), startedLine, endLine,
@@ -192,7 +196,7 @@ async function main(): Promise<void> {
 }
 
 function print(r: {
-  established: number; budgetSpent: boolean; restarted: boolean; failed: Record<string, number>; openMs: number; openCpuMs: number; genOpenCpuMs: number; pids: number[]; rssBeforeKiB: number[]; rssOpenKiB: number[]; rssAfterKiB: number[];
+  established: number; budgetSpent: boolean; restarted: boolean; failed: Record<string, number>; openDrops: Record<string, number>; openHbTimeouts: number; openMs: number; openCpuMs: number; genOpenCpuMs: number; pids: number[]; rssBeforeKiB: number[]; rssOpenKiB: number[]; rssAfterKiB: number[];
   fds: number[]; nodeConnections: number; brokerCores: number; genCores: number; genRssKiB: number; reports: ClientsReport[]; hbTimeouts: number; usPerBeat: number;
   startedLine: string; endLine: string;
 }): void {
@@ -209,6 +213,7 @@ function print(r: {
   console.log(renderTable(['process', 'RSS before MiB', 'after connect', 'after hold', 'Δ MiB', 'open files (≈ its connections)'], rows));
   console.log(renderTable(['figure', 'value'], [
     ['connections established', `${fmt(r.established)} in ${fmt(r.openMs / 1000, 1)} s${r.budgetSpent ? ' (time for opening ran out)' : ''} (failed: ${JSON.stringify(r.failed)}); the nodes count ${fmt(r.nodeConnections)}${r.restarted ? '; a broker process was restarted' : ''}`],
+    ['dropped while opening (client side) / broker heart-beat timeouts by then', `${fmt(sum(Object.values(r.openDrops)))} ${JSON.stringify(r.openDrops)} / ${fmt(r.openHbTimeouts)}`],
     ['CPU per connection opened: brokers / load generators (incl. start-up)', `${fmt((r.openCpuMs * 1000) / Math.max(1, r.established), 0)} / ${fmt((r.genOpenCpuMs * 1000) / Math.max(1, r.established), 0)} µs`],
     ['broker RSS total before → after hold', `${fmt(before / 1024, 0)} → ${fmt(after / 1024, 0)} MiB`],
     ['KiB per connection (Δ RSS / connections)', fmt((after - before) / Math.max(1, r.established), 2)],
