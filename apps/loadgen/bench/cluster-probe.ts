@@ -7,6 +7,7 @@ import WebSocket from 'ws';
 import { StompParser } from '../../shared/stomp/parser';
 import type { Frame } from '../../shared/stomp/frame';
 import { sleep } from '../../shared/sleep';
+import type { LatencySamples } from './cluster-latency';
 
 const frame = (command: string, headers: Record<string, string>, body = '') =>
   `${command}\n${Object.entries(headers).map(([k, v]) => `${k}:${v}\n`).join('')}\n${body}\0`;
@@ -76,42 +77,70 @@ export async function clientsOnTwoNodes(url: string, tag: string): Promise<Map<s
   return byNode;
 }
 
-export interface LatencySamples {
-  same: number[];
-  cross: number[];
-}
-
 /**
- * `count` messages, one every `intervalMs`, from a sender on node A to a subscriber on node A
- * (same node) and one on node B (cross node); latency = receive time - send time, one clock.
+ * The latency probe: a sender on node A, subscribed itself (same node), and a subscriber on
+ * node B (cross node), both on one room. Set up once, before any background load, so a run
+ * under load only sends. Every message is timed at both subscribers and kept by its send index,
+ * so the two deliveries of one message can be compared (cluster-latency.ts).
  */
-export async function crossNodeLatency(url: string, count: number, intervalMs: number): Promise<LatencySamples> {
-  const [[, a], [, b]] = [...(await clientsOnTwoNodes(url, 'lat'))];
-  const sender = a;
-  const room = `/topic/room.latency${Date.now().toString(36)}`;
-  const out: LatencySamples = { same: [], cross: [] };
-  const record = (into: number[]) => (f: Frame) => {
-    if (f.headers.destination === room) into.push(performance.now() - Number(f.body.toString()));
-  };
-  a.onMessage = record(out.same);
-  b.onMessage = record(out.cross);
-  await a.subscribe(room, 'lat');
-  await b.subscribe(room, 'lat');
-  for (let i = 0; i < count; i++) {
-    sender.send(room, String(performance.now()));
-    await sleep(intervalMs);
-  }
-  const until = Date.now() + 10_000;
-  while ((out.same.length < count || out.cross.length < count) && Date.now() < until) await sleep(50);
-  a.close();
-  b.close();
-  return out;
-}
+export class LatencyProbe {
+  private runs = 0;
+  private current: { tag: string; samples: LatencySamples } | null = null;
 
-export function percentile(xs: number[], p: number): number {
-  if (xs.length === 0) return NaN;
-  const s = [...xs].sort((x, y) => x - y);
-  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))];
+  private constructor(
+    private readonly a: ProbeClient,
+    private readonly b: ProbeClient,
+    private readonly room: string,
+  ) {}
+
+  static async open(url: string): Promise<LatencyProbe> {
+    const [[, a], [, b]] = [...(await clientsOnTwoNodes(url, 'lat'))];
+    const room = `/topic/room.latency${Date.now().toString(36)}`;
+    const p = new LatencyProbe(a, b, room);
+    a.onMessage = p.record('same');
+    b.onMessage = p.record('cross');
+    await a.subscribe(room, 'lat');
+    await b.subscribe(room, 'lat');
+    return p;
+  }
+
+  private record(side: 'same' | 'cross') {
+    return (f: Frame) => {
+      const run = this.current;
+      if (f.headers.destination !== this.room || !run) return;
+      const [tag, i, t] = f.body.toString().split('|');
+      if (tag === run.tag) run.samples[side][Number(i)] = performance.now() - Number(t);
+    };
+  }
+
+  /**
+   * Sends one message every `intervalMs` until `count` are sent or `durationMs` has passed,
+   * then waits (at most `waitMs`) for the last ones. Missing deliveries stay NaN. `onSent`
+   * marks the end of sending (the caller's measurement window, not the wait for stragglers).
+   */
+  async run(o: { count: number; intervalMs: number; durationMs?: number; waitMs?: number; onSent?: () => void }): Promise<LatencySamples> {
+    const samples: LatencySamples = { same: [], cross: [] };
+    const tag = `r${++this.runs}`;
+    this.current = { tag, samples };
+    const end = performance.now() + (o.durationMs ?? Infinity);
+    for (let i = 0; i < o.count && performance.now() < end; i++) {
+      samples.same.push(NaN);
+      samples.cross.push(NaN);
+      this.a.send(this.room, `${tag}|${i}|${performance.now()}`);
+      await sleep(o.intervalMs);
+    }
+    o.onSent?.();
+    const complete = () => !samples.same.some(Number.isNaN) && !samples.cross.some(Number.isNaN);
+    const until = Date.now() + (o.waitMs ?? 10_000);
+    while (!complete() && Date.now() < until) await sleep(50);
+    this.current = null;
+    return samples;
+  }
+
+  close(): void {
+    this.a.close();
+    this.b.close();
+  }
 }
 
 /**

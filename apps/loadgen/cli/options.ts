@@ -38,6 +38,8 @@ export interface LoadOptions {
   messages: number;
   /** Pause between two SENDs of one sender. */
   intervalMs: number;
+  /** With intervalMs: spread the senders' first SENDs over one interval instead of starting together. */
+  stagger: boolean;
   /** Messages a sender keeps in flight (sent, own copy not yet back); 0 = no limit. */
   window: number;
   bodyBytes: number;
@@ -90,6 +92,7 @@ export const DEFAULTS: LoadOptions = {
   sendersPerRoom: 1,
   messages: 10,
   intervalMs: 0,
+  stagger: false,
   window: 0,
   bodyBytes: 64,
   sendReceipts: false,
@@ -140,6 +143,8 @@ Load shape:
   --senders N               senders per room (default ${DEFAULTS.sendersPerRoom})
   --messages N              messages per sender, rooms scenario (default ${DEFAULTS.messages})
   --interval MS             pause between SENDs of one sender (default 0)
+  --stagger                 with --interval: spread the senders' first SENDs over one interval
+                            (an even open-loop rate instead of every sender at once each interval)
   --window N                in-flight messages per sender, 0 = unlimited (default: rooms 0, throughput 20)
   --body-bytes N            payload size (default ${DEFAULTS.bodyBytes})
   --send-receipts           ask a RECEIPT for every SEND and time it
@@ -184,7 +189,7 @@ const STRING_OPTS = [
   'interval', 'window', 'body-bytes', 'ramp', 'connect-concurrency', 'duration', 'read-timeout', 'drain',
   'receipt-timeout', 'cycles', 'timeout', 'workers', 'broker-pid', 'json', 'progress', 'scenario',
 ] as const;
-const BOOL_OPTS = ['send-receipts', 'idle-subscribe', 'join', 'help'] as const;
+const BOOL_OPTS = ['send-receipts', 'stagger', 'idle-subscribe', 'join', 'help'] as const;
 
 /** Largest number of connections one run may open (a process may hold 20,000 files here). */
 export const MAX_USERS = 200_000;
@@ -302,6 +307,7 @@ export function parseLoadArgs(argv: string[], base: Partial<LoadOptions> = {}): 
   if (o.timeoutMs < 1000) throw new UsageError('--timeout must be at least 1s');
   if (o.sendersPerRoom > o.roomSize) throw new UsageError(`--senders (${o.sendersPerRoom}) cannot exceed --room-size (${o.roomSize})`);
   if (v['send-receipts']) o.sendReceipts = true;
+  if (v.stagger) o.stagger = true;
   if (v.join) {
     if (!o.jwtSecret) throw new UsageError('--join creates memberships as an admin: it needs --jwt-secret');
     o.join = true;

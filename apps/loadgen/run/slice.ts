@@ -302,7 +302,8 @@ export class Slice {
         if (this.o.window === 0 || u.inFlight < this.o.window) this.sendOne(u);
         if (!u.sendDone) u.timer = setTimeout(tick, this.o.intervalMs);
       };
-      tick();
+      if (this.o.stagger) u.timer = setTimeout(tick, staggerOffset(u.n, this.o.intervalMs));
+      else tick();
     } else this.pump(u);
   }
 
@@ -520,4 +521,13 @@ async function withTimeout(p: Promise<unknown>, ms: number): Promise<boolean> {
   } finally {
     clearTimeout(timer);
   }
+}
+
+/**
+ * Where in the first interval sender `n` starts: the fractional part of n × the golden ratio,
+ * which spreads any set of consecutive sender numbers evenly (whichever worker holds them).
+ */
+export function staggerOffset(n: number, intervalMs: number): number {
+  const f = (n * 0.6180339887498949) % 1;
+  return Math.floor(f * intervalMs);
 }
