@@ -13,7 +13,8 @@ import { openRecentCache } from '../shared/history/open-recent-cache';
 import { createAmqpOffload } from '../shared/queue/amqp-offload';
 import type { Offload } from '../shared/queue/offload';
 import { packingFrom, topologyFrom } from '../shared/queue/queue-options';
-import { openStore } from '../shared/store/open-store';
+import { openSqlStore } from '../shared/store/sql-store';
+import { openStoreWith } from '../shared/store/store-opener';
 import type { Store } from '../shared/store/store';
 
 export interface BrokerBackendDeps {
@@ -43,7 +44,8 @@ export async function openBrokerBackends(deps: BrokerBackendDeps): Promise<Broke
   }
   const log = logger.child({ component: 'pipeline' });
   const ownStore = !deps.store;
-  const store = deps.store ?? (await openStore(c, log, registry));
+  // Plain SQL, not Prisma: a broker only reads history and manages rooms (store/sql-store.ts).
+  const store = deps.store ?? (await openStoreWith(openSqlStore, c, log, registry));
   const cache = c.REDIS_URL ? openRecentCache(c) : null;
   const offload = createAmqpOffload({ ...packingFrom(c), url: c.AMQP_URL, topology: topologyFrom(c), maxInflightPacks: c.OFFLOAD_MAX_INFLIGHT_PACKS }, log, registry);
   await offload.start();

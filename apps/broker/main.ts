@@ -25,7 +25,8 @@ import { roomAccessRule } from './access/access-from-config';
 import { authModeOf } from './session/authenticator-from-config';
 import { demoTokenRoutes, hubSender, openIdentity } from './identity';
 import type { Hub } from './hub/hub';
-import { openStore } from '../shared/store/open-store';
+import { openSqlStore } from '../shared/store/sql-store';
+import { openStoreWith } from '../shared/store/store-opener';
 
 runMain(async () => {
   const config = loadConfigOrExit();
@@ -41,7 +42,7 @@ runMain(async () => {
   const side = config.AMQP_URL ? await openBrokerBackends({ config, logger, registry }) : null;
   if (!side) logger.warn('AMQP_URL is not set: messages are routed but NOT persisted (run `npm start` for broker + consumer in one process)');
   // Rooms for members only need the database even when nothing is persisted from here.
-  const ownStore = !side && roomAccessRule(config, authModeOf(config)) === 'members' ? await openStore(config, logger, registry) : null;
+  const ownStore = !side && roomAccessRule(config, authModeOf(config)) === 'members' ? await openStoreWith(openSqlStore, config, logger, registry) : null;
   const store = side?.store ?? ownStore ?? undefined;
   const identity = await openIdentity(config, logger, registry);
   let hub: Hub | null = null;

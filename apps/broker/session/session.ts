@@ -103,9 +103,12 @@ export interface Handshake {
 
 type State = 'awaiting-connect' | 'connected' | 'closed';
 type Handler = (this: Session, frame: Frame) => HandlerResult;
+type Heartbeat = ReturnType<typeof negotiateHeartbeat>;
 
 export class Session implements SubscriptionOwner {
-  readonly id = randomUUID();
+  // randomUUID() returns a concatenation tree of its ~20 parts (~490 bytes, kept for the
+  // session's life); toLowerCase(), a no-op on a UUID, hands it back flat (~60 bytes).
+  readonly id = randomUUID().toLowerCase();
   state: State = 'awaiting-connect';
   version: StompVersion = '1.2';
   principal: Principal | null = null;
@@ -113,13 +116,15 @@ export class Session implements SubscriptionOwner {
   restricted = false;
 
   private readonly subs = new Map<string, Subscription>();
-  private readonly transactions = new Map<string, { frames: Frame[]; bytes: number }>();
+  // Made on first use, as ackIndex: most connections never begin a transaction or ACK, and
+  // every connection would otherwise carry two empty maps.
+  private transactions: Map<string, { frames: Frame[]; bytes: number }> | null = null;
   /** Bytes buffered in open transactions (bounded by maxTransactionBytes). */
   private transactionBytes = 0;
   /** Bytes of messages held for this connection's subscriptions (bounded by maxHeldBytes). */
   private heldBytes = 0;
   /** 1.2 ack id → its subscription and message id. */
-  private readonly ackIndex = new Map<string, { sub: Subscription; messageId: string }>();
+  private ackIndex: Map<string, { sub: Subscription; messageId: string }> | null = null;
   private ackSeq = 0;
   private readonly receipts: ReceiptQueue;
   /** The last offload promise watched for failure (see `watch`). */
@@ -257,33 +262,39 @@ export class Session implements SubscriptionOwner {
     const version = negotiateVersion(h['accept-version']);
     // 1.2 "CONNECT or STOMP Frame": host is required by the spec, but Android omits it; we accept either.
     const heartbeat = negotiateHeartbeat(h['heart-beat'], this.ctx.limits.heartbeat);
-    const finish = (principal: Principal) => {
-      if (this.state === 'closed') return;
-      this.principal = principal;
-      this.version = version;
-      this.restricted = isRestrictedReader(h, this.handshake, this.ctx.limits.androidDetect);
-      this.state = 'connected';
-      this.io.connected(version, { sendMs: heartbeat.sendMs, recvMs: heartbeat.recvMs });
-      const connected: Record<string, string> = {
-        version,
-        'heart-beat': heartbeat.header,
-        session: this.id,
-        server: SERVER_NAME,
-      };
-      if (!this.restricted || /^[^:\s]+$/.test(principal.userId)) connected['user-name'] = principal.userId;
-      this.writeFrame('CONNECTED', connected);
-      this.ctx.presence?.connected(principal.userId, this.id);
-      const { sendRatePerS, sendBurst } = this.ctx.limits;
-      if (sendRatePerS > 0) this.sendRate = new SendRate(sendRatePerS, sendBurst);
-      if (principal.expiresAt !== undefined) {
-        this.expiry = new ExpiryTimer(principal.expiresAt, () =>
-          this.fail(new StompProtocolError('token-expired', 'the access token has expired; reconnect with a fresh one')),
-        );
-      }
-    };
     const result = this.ctx.auth.authenticate(h, this.handshake.token);
-    if (result instanceof Promise) return new Blocking(result.then(finish));
-    finish(result);
+    if (result instanceof Promise) return new Blocking(result.then((principal) => this.finishConnect(principal, h, version, heartbeat)));
+    this.finishConnect(result, h, version, heartbeat);
+  }
+
+  /**
+   * CONNECT's second half, once the principal is known. A method rather than a closure made in
+   * onConnect: the build keeps names (esbuild keepNames), and naming a closure at run time costs
+   * a property dictionary and a map transition on every CONNECT.
+   */
+  private finishConnect(principal: Principal, h: Frame['headers'], version: StompVersion, heartbeat: Heartbeat): void {
+    if (this.state === 'closed') return;
+    this.principal = principal;
+    this.version = version;
+    this.restricted = isRestrictedReader(h, this.handshake, this.ctx.limits.androidDetect);
+    this.state = 'connected';
+    this.io.connected(version, { sendMs: heartbeat.sendMs, recvMs: heartbeat.recvMs });
+    const connected: Record<string, string> = {
+      version,
+      'heart-beat': heartbeat.header,
+      session: this.id,
+      server: SERVER_NAME,
+    };
+    if (!this.restricted || /^[^:\s]+$/.test(principal.userId)) connected['user-name'] = principal.userId;
+    this.writeFrame('CONNECTED', connected);
+    this.ctx.presence?.connected(principal.userId, this.id);
+    const { sendRatePerS, sendBurst } = this.ctx.limits;
+    if (sendRatePerS > 0) this.sendRate = new SendRate(sendRatePerS, sendBurst);
+    if (principal.expiresAt !== undefined) {
+      this.expiry = new ExpiryTimer(principal.expiresAt, () =>
+        this.fail(new StompProtocolError('token-expired', 'the access token has expired; reconnect with a fresh one')),
+      );
+    }
   }
 
   /** 1.2 "SEND". */
@@ -318,10 +329,15 @@ export class Session implements SubscriptionOwner {
   private watch(confirmed: Promise<void>): void {
     if (confirmed === this.watched) return;
     this.watched = confirmed;
-    confirmed.catch(this.onUnconfirmed);
+    confirmed.catch((this.onUnconfirmed ??= (e: unknown) => this.offloadFailed(e)));
   }
 
-  private readonly onUnconfirmed = (e: unknown): void => this.offloadFailed(e);
+  /**
+   * Made on the first SEND: an idle connection never needs it, and as a class field it would be
+   * an arrow per session that the build also names at run time (esbuild keepNames), which gives
+   * it a property dictionary of its own.
+   */
+  private onUnconfirmed: ((e: unknown) => void) | null = null;
 
   /** 1.2 "SUBSCRIBE"; prefetch-count as RabbitMQ's STOMP plugin defines it. */
   onSubscribe(frame: Frame): HandlerResult {
@@ -384,6 +400,7 @@ export class Session implements SubscriptionOwner {
   /** 1.2 "BEGIN". */
   onBegin(frame: Frame): HandlerResult {
     const tx = requireHeader(frame, 'transaction');
+    this.transactions ??= new Map();
     if (this.transactions.has(tx)) throw new StompProtocolError('duplicate-transaction', `transaction "${tx}" is already open`);
     if (this.transactions.size >= this.ctx.limits.maxTransactions) {
       throw new StompProtocolError('too-many-transactions', `at most ${this.ctx.limits.maxTransactions} open transactions per connection`);
@@ -443,7 +460,7 @@ export class Session implements SubscriptionOwner {
     if (this.version === '1.2') {
       const ackId = String(++this.ackSeq);
       sub.unacked.set(messageId, { ackId, bytes });
-      this.ackIndex.set(ackId, { sub, messageId });
+      (this.ackIndex ??= new Map()).set(ackId, { sub, messageId });
       this.writeMessage(pub, sub.header + 'ack:' + ackId + '\n');
     } else {
       sub.unacked.set(messageId, { ackId: messageId, bytes });
@@ -537,7 +554,7 @@ export class Session implements SubscriptionOwner {
   private enlist(frame: Frame): boolean {
     const tx = frame.headers.transaction;
     if (tx === undefined) return false;
-    const open = this.transactions.get(tx);
+    const open = this.transactions?.get(tx);
     if (!open) throw new StompProtocolError('unknown-transaction', `transaction "${tx}" was not begun on this connection`);
     if (open.frames.length >= this.ctx.limits.maxFramesPerTransaction) {
       throw new StompProtocolError('transaction-too-large', `at most ${this.ctx.limits.maxFramesPerTransaction} frames per transaction`);
@@ -554,9 +571,9 @@ export class Session implements SubscriptionOwner {
 
   private takeTransaction(frame: Frame): Frame[] {
     const tx = requireHeader(frame, 'transaction');
-    const open = this.transactions.get(tx);
+    const open = this.transactions?.get(tx);
     if (!open) throw new StompProtocolError('unknown-transaction', `transaction "${tx}" was not begun on this connection`);
-    this.transactions.delete(tx);
+    this.transactions!.delete(tx);
     this.transactionBytes -= open.bytes;
     return open.frames;
   }
@@ -568,7 +585,7 @@ export class Session implements SubscriptionOwner {
     let messageId: string;
     if (this.version === '1.2') {
       const ackId = requireHeader(frame, 'id');
-      const entry = this.ackIndex.get(ackId);
+      const entry = this.ackIndex?.get(ackId);
       if (!entry) throw new StompProtocolError('unknown-ack', `${frame.command} of unknown or already acknowledged ack id "${ackId}"`);
       sub = entry.sub;
       messageId = entry.messageId;
@@ -602,7 +619,7 @@ export class Session implements SubscriptionOwner {
   private forget(sub: Subscription, messageId: string, tracked: Tracked): void {
     sub.unacked.delete(messageId);
     this.releaseHeld(sub, tracked.bytes);
-    if (this.version === '1.2') this.ackIndex.delete(tracked.ackId);
+    if (this.version === '1.2') this.ackIndex?.delete(tracked.ackId);
   }
 
   private drainBacklog(sub: Subscription): void {
@@ -657,7 +674,7 @@ export class Session implements SubscriptionOwner {
     sub.closed = true;
     this.subs.delete(sub.id);
     this.ctx.hub.unsubscribe(sub);
-    if (this.version === '1.2') for (const t of sub.unacked.values()) this.ackIndex.delete(t.ackId);
+    if (this.version === '1.2' && this.ackIndex) for (const t of sub.unacked.values()) this.ackIndex.delete(t.ackId);
     this.releaseHeld(sub, sub.heldBytes);
     sub.unacked.clear();
     sub.backlog = [];
@@ -672,9 +689,9 @@ export class Session implements SubscriptionOwner {
     this.expiry?.cancel();
     this.expiry = null;
     for (const sub of [...this.subs.values()]) this.dropSubscription(sub);
-    this.transactions.clear();
+    this.transactions = null;
     this.transactionBytes = 0;
-    this.ackIndex.clear();
+    this.ackIndex = null;
     this.pending = [];
   }
 

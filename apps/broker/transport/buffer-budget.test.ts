@@ -58,4 +58,39 @@ describe('process-wide buffer budget', () => {
     expect(b.evictions).toBe(1);
     b.stop();
   });
+
+  it('sums only members touched since the last check or still holding bytes', () => {
+    const b = new BufferBudget({ maxBytes: 1000, checkMs: 1_000_000, stallMs: 10_000 });
+    const calls = { n: 0 };
+    const counted = (bytes: number) => {
+      const m = member(bytes);
+      const inner = m.bufferedBytes;
+      m.bufferedBytes = () => (calls.n++, inner());
+      return m;
+    };
+    const idle = Array.from({ length: 100 }, () => counted(0));
+    const holding = counted(300);
+    for (const m of idle) b.add(m);
+    b.add(holding);
+    b.check(0); // every new member is summed once
+    expect(calls.n).toBe(101);
+    expect(b.bytes).toBe(300);
+    calls.n = 0;
+    b.check(1); // idle ones are not summed again; the one holding bytes is
+    expect(calls.n).toBe(1);
+    idle[7].output = 900; // it read or wrote: it says so
+    b.touch(idle[7]);
+    b.check(2);
+    expect(b.bytes).toBe(1200);
+    expect(b.paused).toBe(true);
+    holding.output = 0;
+    idle[7].output = 0;
+    b.check(3);
+    expect(b.paused).toBe(false);
+    calls.n = 0;
+    b.delete(idle[3]);
+    b.check(4);
+    expect(calls.n).toBe(0);
+    b.stop();
+  });
 });

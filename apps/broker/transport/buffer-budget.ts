@@ -7,6 +7,10 @@
  * not drain within `stallMs` (readers that never read, half-sent frames that cannot finish
  * while reading is paused), the connection holding the most bytes is closed, one per check,
  * until it does.
+ *
+ * A check sums only the connections that did I/O since the last check or still hold bytes
+ * (`touch`): with thousands of idle connections, summing all of them ten times a second would
+ * be most of an idle broker's CPU, and an idle connection holds nothing.
  */
 
 /** What the budget needs from a connection. */
@@ -17,6 +21,8 @@ export interface BudgetMember {
   releaseInputForBudget(): void;
   /** Close as a slow consumer (the budget could not drain). */
   failSlow(reason: string): void;
+  /** Owned by the budget: the member is among those the next check sums (see `touch`). */
+  budgetActive?: boolean;
 }
 
 export interface BufferBudgetOptions {
@@ -29,6 +35,9 @@ export interface BufferBudgetOptions {
 
 export class BufferBudget {
   private readonly members = new Set<BudgetMember>();
+  /** Members that may hold bytes: touched since the last check, or holding some at it. */
+  private active = new Set<BudgetMember>();
+  private spare = new Set<BudgetMember>();
   private timer: NodeJS.Timeout | null = null;
   private overSince = 0;
   /** Bytes buffered at the last check (a metric). */
@@ -43,6 +52,7 @@ export class BufferBudget {
 
   add(m: BudgetMember): void {
     this.members.add(m);
+    this.touch(m);
     if (this.paused) m.holdInputForBudget();
     if (!this.timer && this.opts.maxBytes > 0) {
       this.timer = setInterval(() => this.check(), this.opts.checkMs);
@@ -52,6 +62,18 @@ export class BufferBudget {
 
   delete(m: BudgetMember): void {
     this.members.delete(m);
+    this.active.delete(m);
+    m.budgetActive = false;
+  }
+
+  /**
+   * The member's buffered bytes may have grown (it read or wrote): the next check sums it.
+   * Members call this on every read and write (cheap when already active).
+   */
+  touch(m: BudgetMember): void {
+    if (m.budgetActive || this.opts.maxBytes <= 0) return;
+    m.budgetActive = true;
+    this.active.add(m);
   }
 
   stop(): void {
@@ -62,7 +84,16 @@ export class BufferBudget {
   /** Sum the connections and pause, resume or evict (called on a timer; public for tests). */
   check(now = Date.now()): void {
     let total = 0;
-    for (const m of this.members) total += m.bufferedBytes();
+    const active = this.active;
+    this.active = this.spare;
+    for (const m of active) {
+      const b = m.bufferedBytes();
+      total += b;
+      if (b > 0) this.active.add(m);
+      else m.budgetActive = false;
+    }
+    active.clear();
+    this.spare = active;
     this.bytes = total;
     const max = this.opts.maxBytes;
     if (!this.paused && total > max) {
@@ -82,7 +113,7 @@ export class BufferBudget {
       }
       if (worst) {
         this.evictions++;
-        this.members.delete(worst);
+        this.delete(worst);
         worst.failSlow(`the broker's buffers stayed above their budget of ${max} bytes for ${this.opts.stallMs} ms and this connection held the most of them`);
       }
     }

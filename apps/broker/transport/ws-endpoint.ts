@@ -10,9 +10,11 @@ import type { BrokerMetrics } from '../broker-metrics';
 import { isLoopback } from '../loopback';
 import { refusalFor, type OriginRules } from '../request-origin';
 import { bearerToken } from '../session/bearer-token';
+import type { HeartbeatPolicy } from '../session/negotiate';
 import type { SessionContext } from '../session/session';
-import { Connection, type TransportLimits } from './connection';
+import { Connection, type ConnectionDeps, type TransportLimits } from './connection';
 import { BufferBudget, type BufferBudgetOptions } from './buffer-budget';
+import { HeartbeatWheel } from './heartbeat-wheel';
 import { OutputBatcher } from './output-batcher';
 import { chooseSubprotocol } from './subprotocol';
 
@@ -39,6 +41,9 @@ export class WsEndpoint {
   private readonly live = new Set<Connection>();
   private accepting = true;
   readonly budget: BufferBudget;
+  /** Every connection's heart-beats, on one timer. */
+  readonly heartbeats: HeartbeatWheel;
+  private readonly deps: ConnectionDeps;
 
   constructor(
     private readonly opts: WsEndpointOptions,
@@ -46,6 +51,21 @@ export class WsEndpoint {
     private readonly metrics: BrokerMetrics,
   ) {
     this.budget = new BufferBudget(opts.budget);
+    this.heartbeats = new HeartbeatWheel(heartbeatTickMs(sessions.limits.heartbeat));
+    // onGone is shared: a closure made per upgrade would keep its request (headers, URL)
+    // alive as long as the connection.
+    this.deps = {
+      limits: opts.transport,
+      batcher: this.batcher,
+      heartbeats: this.heartbeats,
+      budget: this.budget,
+      metrics,
+      onGone: (c) => {
+        this.live.delete(c);
+        this.budget.delete(c);
+        this.metrics.openConnections = this.live.size;
+      },
+    };
     this.wss = new WebSocketServer({
       noServer: true,
       perMessageDeflate: opts.compression,
@@ -65,7 +85,7 @@ export class WsEndpoint {
 
   /** The HTTP server's 'upgrade' listener. */
   readonly handleUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
-    socket.on('error', () => {});
+    socket.on('error', ignore);
     const url = new URL(req.url ?? '/', 'http://localhost');
     const o = this.opts;
     if (url.pathname !== o.path) return this.reject(socket, 404, 'wrong-path', `the WebSocket endpoint is ${o.path}`);
@@ -82,11 +102,7 @@ export class WsEndpoint {
       // 2.3); nothing here logs the request URL, which then holds a credential.
       const token = bearerToken(req.headers.authorization) ?? (url.searchParams.get('access_token') || undefined);
       const handshake = { remoteAddress: remote, subprotocol: ws.protocol || null, userAgent: req.headers['user-agent'], token };
-      const conn = new Connection(ws, this.sessions, handshake, o.transport, this.batcher, this.metrics, (c) => {
-        this.live.delete(c);
-        this.budget.delete(c);
-        this.metrics.openConnections = this.live.size;
-      });
+      const conn = new Connection(ws, this.sessions, handshake, this.deps);
       this.live.add(conn);
       this.budget.add(conn);
       this.metrics.connectionsOpened++;
@@ -104,6 +120,7 @@ export class WsEndpoint {
     while (this.live.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
     for (const c of this.live) c.session.handleClose();
     this.budget.stop();
+    this.heartbeats.stop();
     this.wss.close();
   }
 
@@ -116,4 +133,16 @@ export class WsEndpoint {
         `Content-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
     );
   }
+}
+
+function ignore(): void {}
+
+/**
+ * The wheel's tick: a tenth of the shortest heart-beat any connection can agree (each side's
+ * configured value, floored at the minimum; a client can only ask for longer), at most 100 ms.
+ */
+export function heartbeatTickMs(p: HeartbeatPolicy): number {
+  const periods = [p.serverSendMs, p.serverRecvMs].filter((ms) => ms > 0).map((ms) => Math.max(ms, p.minMs));
+  if (periods.length === 0) return 100;
+  return Math.max(1, Math.min(100, Math.floor(Math.min(...periods) / 10)));
 }

@@ -1,4 +1,5 @@
 /** The shared server: one error shape for routing, parsing, validation, store and handler failures. */
+import { createRequire } from 'node:module';
 import type { InjectOptions } from 'fastify';
 import pino from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -62,5 +63,13 @@ describe('createHttpServer', () => {
     expect(await call({ method: 'GET', url: '/throw/argument' })).toMatchObject({ status: 400, body: { error: 'roomId must be a non-empty string' } });
     expect(await call({ method: 'GET', url: '/throw/store' })).toMatchObject({ status: 503, body: { error: 'store unavailable' } });
     expect(await call({ method: 'GET', url: '/throw/bug' })).toMatchObject({ status: 500, body: { error: 'internal error' } });
+  });
+
+  it("validates and serialises with zod alone: fastify's default compilers are never loaded", async () => {
+    expect((await call({ method: 'POST', url: '/echo/abcd', payload: { n: 1 } })).status).toBe(400);
+    expect(await call({ method: 'POST', url: '/echo/a', payload: { n: 2 } })).toMatchObject({ status: 200, body: { id: 'a', n: 2 } });
+    // Test files run in processes of their own (vitest forks), so this file's loads are all there is.
+    const loaded = Object.keys(createRequire(import.meta.url).cache);
+    expect(loaded.filter((f) => /[/\\](ajv|@fastify[/\\]ajv-compiler|@fastify[/\\]fast-json-stringify-compiler)[/\\]/.test(f))).toEqual([]);
   });
 });

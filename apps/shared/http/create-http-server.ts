@@ -4,7 +4,7 @@
  * (`{ "error": "<reason>" }`, see http-errors.ts) for every 4xx/5xx.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type RawServerDefault } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyServerOptions, type RawServerDefault } from 'fastify';
 import { serializerCompiler, validatorCompiler, type FastifyPluginAsyncZod, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Logger } from '../logger';
 import { sendFailure, sendNotFound } from './http-errors';
@@ -20,6 +20,11 @@ export interface CreateHttpServerOptions {
   /** Serve the OpenAPI document and the docs page (openapi.ts). */
   openapi?: OpenApiInfo;
 }
+
+// fastify's types describe these factories for ajv and fast-json-stringify only.
+const ZOD_COMPILERS = {
+  compilersFactory: { buildValidator: () => validatorCompiler, buildSerializer: () => serializerCompiler },
+} as unknown as FastifyServerOptions['schemaController'];
 
 /** An encoded device token (up to 4096 characters) still fits in one path parameter. */
 const MAX_PARAM_LENGTH = 12 * 1024;
@@ -37,6 +42,10 @@ export function createHttpServer(o: CreateHttpServerOptions): HttpApp {
     return503OnClosing: false,
     // Malformed URLs (bad percent-encoding) and over-long parameters get the same error shape.
     frameworkErrors: sendFailure,
+    // Every route validates and serialises with the zod compilers below: handing them to the
+    // schema controller keeps fastify from loading its default ones (ajv, fast-json-stringify),
+    // about 2 MiB of heap in every process that would never use them.
+    schemaController: ZOD_COMPILERS,
   }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);

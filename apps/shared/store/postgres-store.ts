@@ -2,13 +2,14 @@
 import pg from 'pg';
 import { PrismaPg } from '@prisma/adapter-pg';
 import { PrismaClient } from './generated/prisma/client';
-import { applyMigrations, readMigrations, type MigrateResult } from './migrations';
-import { pgRunner } from './sql-runners';
+import { migratePostgres } from './pg-migrate';
 import { PrismaMessageStore } from './prisma-store';
-import { INSERT_CHUNK_ROWS, StoreUnavailableError } from './message-store';
+import { INSERT_CHUNK_ROWS } from './message-store';
 import { pgBackend, prismaBackend, type CopyOptions } from './insert-backends';
 import { RowInserter, type InsertPath } from './row-inserter';
 import type { Store } from './store';
+
+export { maskUrl, migratePostgres } from './pg-migrate';
 
 export interface PostgresStoreOptions {
   url: string;
@@ -25,21 +26,6 @@ export interface PostgresStoreOptions {
   log?: (msg: string) => void;
 }
 
-/** Apply the committed migrations to the database at `url` over one connection. */
-export async function migratePostgres(url: string, log?: (msg: string) => void): Promise<MigrateResult> {
-  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 10_000 });
-  try {
-    await client.connect();
-  } catch (err) {
-    throw new StoreUnavailableError(`cannot connect to ${maskUrl(url)}: ${(err as Error).message}`, { cause: err });
-  }
-  try {
-    return await applyMigrations(pgRunner(client), readMigrations(), log);
-  } finally {
-    await client.end().catch(() => {});
-  }
-}
-
 export async function openPostgresStore(opts: PostgresStoreOptions): Promise<Store> {
   if (opts.migrate ?? true) await migratePostgres(opts.url, opts.log);
   // One pool for Prisma and for the inserter's own statements (COPY needs a pg client).
@@ -50,8 +36,4 @@ export async function openPostgresStore(opts: PostgresStoreOptions): Promise<Sto
   const chunk = opts.insertChunkRows ?? INSERT_CHUNK_ROWS;
   const inserter = new RowInserter(path === 'prisma' ? prismaBackend(prisma) : pgBackend(pool, opts.copy), path, chunk);
   return new PrismaMessageStore('postgres', prisma, () => pool.end().catch(() => undefined), inserter);
-}
-
-export function maskUrl(u: string): string {
-  return u.replace(/\/\/([^:/@]+):([^@]+)@/, '//$1:***@');
 }

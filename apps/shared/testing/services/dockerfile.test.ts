@@ -43,7 +43,12 @@ const build = stages.find((s) => s.name === 'build')!;
 const runtime = stages.at(-1)!;
 const args = (s: Stage, op: string) => s.lines.filter(([o]) => o === op).map(([, a]) => a);
 /** COPY destinations in the runtime stage, as paths under WORKDIR /app. */
-const runtimeCopies = args(runtime, 'COPY').map((a) => a.split(/\s+/).at(-1)!.replace(/^\.\//, '').replace(/\/$/, ''));
+/** Paths the runtime stage holds, relative to its working directory: a COPY into `./` keeps each source's name. */
+const runtimeCopies = args(runtime, 'COPY').flatMap((a) => {
+  const words = a.split(/\s+/).filter((w) => !w.startsWith('--'));
+  const dest = words.at(-1)!.replace(/^\.\//, '').replace(/\/$/, '');
+  return dest === '' || dest === '.' ? words.slice(0, -1).map((src) => src.split('/').at(-1)!) : [dest];
+});
 
 /** Non-test TypeScript under apps/ (the code the bundles are made of). */
 function appSources(dir = join(root, 'apps')): string[] {
