@@ -28,7 +28,7 @@ export interface IdleClientsArgs {
 export type ToClients = { type: 'enough' } | { type: 'hold' } | { type: 'report' } | { type: 'close' };
 export type FromClients =
   | { type: 'progress'; open: number; failed: number }
-  | { type: 'opened'; open: number; failed: Record<string, number>; drops: Record<string, number>; ms: number }
+  | { type: 'opened'; open: number; failed: Record<string, number>; drops: Record<string, number>; portsSkipped: number; ms: number }
   | { type: 'report'; open: number; drops: Record<string, number>; late: number; missed: number; maxGapMs: number; beatsSent: number };
 
 const args = JSON.parse(process.argv[2]) as IdleClientsArgs;
@@ -40,6 +40,16 @@ const bump = (into: Record<string, number>, k: string) => (into[k] = (into[k] ??
 let open = 0;
 let beatsSent = 0;
 let enough = false;
+/**
+ * Source ports are chosen here, one after another from a random start, instead of by the
+ * kernel (see IdleConn's localPort); below the usual ephemeral range (32768+), which other
+ * clients on the machine draw from.
+ */
+const PORT_START = 1024 + Math.floor(Math.random() * 4000);
+const PORT_END = 32768;
+const PORT_TRIES = 1000;
+let nextPort = PORT_START;
+let portsSkipped = 0;
 
 const exit = () => {
   for (const c of conns) c.close();
@@ -63,29 +73,36 @@ async function openAll(): Promise<void> {
   const lane = async () => {
     while (!enough && next < args.count) {
       const n = args.first + next++;
-      const c = new IdleConn(
-        {
-          url: args.url,
-          localAddress: args.localAddress,
-          login: `idle${n}`,
-          destination: `${args.destinationPrefix}${Math.floor(n / args.roomSize)}`,
-          heartBeatMs: args.heartBeatMs,
-          timeoutMs: args.timeoutMs,
-        },
-        { onDrop: (kind) => (open--, bump(drops, kind)) },
-      );
-      try {
-        await c.open();
-        conns.push(c);
-        open++;
-      } catch (e) {
-        bump(failed, (e as Error).message);
+      const options = {
+        url: args.url,
+        localAddress: args.localAddress,
+        login: `idle${n}`,
+        destination: `${args.destinationPrefix}${Math.floor(n / args.roomSize)}`,
+        heartBeatMs: args.heartBeatMs,
+        timeoutMs: args.timeoutMs,
+      };
+      // A port something else holds on this address (a listener on 0.0.0.0): take the next one.
+      for (let tries = 0; ; tries++) {
+        const c = new IdleConn({ ...options, localPort: nextPort++ }, { onDrop: (kind) => (open--, bump(drops, kind)) });
+        try {
+          await c.open();
+          conns.push(c);
+          open++;
+        } catch (e) {
+          const kind = (e as Error).message;
+          if (kind === 'error-EADDRINUSE' && tries < PORT_TRIES && nextPort < PORT_END) {
+            portsSkipped++;
+            continue;
+          }
+          bump(failed, kind);
+        }
+        break;
       }
     }
   };
   await Promise.all(Array.from({ length: args.concurrency }, lane));
   clearInterval(progress);
-  send({ type: 'opened', open, failed, drops: { ...drops }, ms: performance.now() - t0 });
+  send({ type: 'opened', open, failed, drops: { ...drops }, portsSkipped, ms: performance.now() - t0 });
 }
 
 process.on('message', (m: ToClients) => {

@@ -150,7 +150,7 @@ async function main(): Promise<void> {
     // Connections that were established and then lost while others were still opening, by kind.
     const openDrops: Record<string, number> = {};
     for (const o of opened) for (const [k, v] of Object.entries(o.drops)) openDrops[k] = (openDrops[k] ?? 0) + v;
-    log(`${established} connections in ${fmt(openMs / 1000, 1)} s; failed ${JSON.stringify(failed)}; dropped while opening ${JSON.stringify(openDrops)}`);
+    log(`${established} connections in ${fmt(openMs / 1000, 1)} s; failed ${JSON.stringify(failed)}; dropped while opening ${JSON.stringify(openDrops)}; source ports skipped (in use) ${sum(opened.map((o) => o.portsSkipped))}`);
 
     await sleep(settleMs);
     const rssOpen = kib(all);
