@@ -9,7 +9,7 @@
 import pg from 'pg';
 import type { OutboundMessage } from '../message';
 import { describeDbError } from './db-errors';
-import { pgBackend, type CopyOptions } from './insert-backends';
+import { pgBackend } from './insert-backends';
 import { ADD_MEMBERS_SQL, memberParams } from './member-rows';
 import { rowToMessage, type MessageRow } from './message-rows';
 import { INSERT_CHUNK_ROWS, MAX_QUERY_LIMIT, StoreUnavailableError, type InsertResult } from './message-store';
@@ -17,25 +17,13 @@ import { PRUNE_CHUNK_TOKENS, type DevicePlatform, type DeviceToken } from './dev
 import type { PackedRows } from './packed-rows';
 import { migratePostgres } from './pg-migrate';
 import { MAX_ROOM_NAME, type Member, type MemberPair, type Room } from './room-directory';
-import { RowInserter, type InsertPath } from './row-inserter';
+import type { PostgresStoreOptions } from './postgres-store';
+import { RowInserter } from './row-inserter';
 import type { Store } from './store';
 import { checkId, checkLimit, checkPlatform, InvalidArgumentError } from './validate';
 
-export interface SqlStoreOptions {
-  url: string;
-  /** Apply pending migrations first (idempotent, serialised by an advisory lock). Default true. */
-  migrate?: boolean;
-  /** Pool size (default 10). */
-  poolMax?: number;
-  /**
-   * How insertBatch writes (row-inserter.ts); default copy. `prisma` names the unnest statement
-   * through Prisma's raw-SQL path: here the same statement goes through `pg` (unnest).
-   */
-  insertPath?: InsertPath;
-  insertChunkRows?: number;
-  copy?: CopyOptions;
-  log?: (msg: string) => void;
-}
+/** The same options as the Prisma-backed store; insertPath `prisma` sends its unnest statement through `pg` here. */
+export type SqlStoreOptions = PostgresStoreOptions;
 
 const MESSAGE_COLUMNS = `id, room_id AS "roomId", destination, sender_id AS "senderId", node_id AS "nodeId", body,
   body_bytes AS "bodyBytes", content_type AS "contentType", headers, created_at AS "createdAt"`;
