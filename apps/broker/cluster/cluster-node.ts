@@ -54,8 +54,9 @@ export class ClusterNode implements BrokerCluster {
   private readonly amqp: ReconnectingAmqp;
   private link: Link | null = null;
   private sink: RemoteSink | null = null;
-  /** The last pack handled this turn, acknowledged with those before it at the turn's end. */
-  private toAck: { ch: Channel; m: ConsumeMessage } | null = null;
+  /** The last pack handled this turn (and its channel), acknowledged with those before it at the turn's end. */
+  private ackCh: Channel | null = null;
+  private ackMsg: ConsumeMessage | null = null;
 
   constructor(
     private readonly opts: ClusterOptions,
@@ -188,17 +189,18 @@ export class ClusterNode implements BrokerCluster {
    * for RabbitMQ to process instead of one per pack.
    */
   private ackLater(ch: Channel, m: ConsumeMessage): void {
-    const first = this.toAck === null;
-    this.toAck = { ch, m };
-    if (first) setImmediate(this.ackTurn);
+    if (this.ackMsg === null) setImmediate(this.ackTurn);
+    this.ackCh = ch;
+    this.ackMsg = m;
   }
 
   private readonly ackTurn = (): void => {
-    const last = this.toAck;
-    this.toAck = null;
-    if (!last) return;
+    const ch = this.ackCh;
+    const m = this.ackMsg;
+    this.ackCh = this.ackMsg = null;
+    if (!ch || !m) return;
     try {
-      last.ch.ack(last.m, true);
+      ch.ack(m, true);
     } catch {
       // The channel closed meanwhile: the unacknowledged packs went with the exclusive queue.
     }

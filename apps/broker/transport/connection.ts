@@ -148,7 +148,7 @@ export class Connection implements SessionIO, BudgetMember, WheelMember {
     if (this.closed) return;
     const chunk = Array.isArray(data) ? Buffer.concat(data) : Buffer.isBuffer(data) ? data : Buffer.from(data);
     this.lastSeen = this.deps.heartbeats.now(); // any inbound byte is a sign of life (1.2 "Heart-beating")
-    if (!this.budgetActive) this.deps.budget.touch(this);
+    this.deps.budget.touch(this);
     this.deps.metrics.bytesIn += chunk.length;
     if (!this.isConnected) {
       this.preConnectBytes += chunk.length;
@@ -227,7 +227,7 @@ export class Connection implements SessionIO, BudgetMember, WheelMember {
 
   touch(): void {
     this.lastSeen = this.deps.heartbeats.now();
-    if (!this.budgetActive) this.deps.budget.touch(this); // ws answers a ping with a pong
+    this.deps.budget.touch(this); // ws answers a ping with a pong
   }
 
   onClose(): void {
@@ -248,7 +248,7 @@ export class Connection implements SessionIO, BudgetMember, WheelMember {
       this.socket.write(this.deps.limits.binaryOutput ? HEARTBEAT_BINARY : HEARTBEAT_TEXT);
       this.deps.metrics.bytesOut += HEARTBEAT.length;
       this.lastWrite = this.deps.heartbeats.now();
-      if (!this.budgetActive) this.deps.budget.touch(this);
+      this.deps.budget.touch(this);
       return;
     }
     this.enqueue(bytes, '', bytes.length);
@@ -274,7 +274,7 @@ export class Connection implements SessionIO, BudgetMember, WheelMember {
       this.qSizes!.push(size);
     }
     this.queuedBytes += size;
-    if (!this.budgetActive) this.deps.budget.touch(this);
+    this.deps.budget.touch(this);
     this.deps.metrics.bytesOut += size;
     if (!this.scheduled) {
       this.scheduled = true;

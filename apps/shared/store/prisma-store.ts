@@ -18,7 +18,7 @@ import { PRUNE_CHUNK_TOKENS, type DevicePlatform, type DeviceToken } from './dev
 import { MAX_ROOM_NAME, type Member, type MemberPair, type Room } from './room-directory';
 import { ADD_MEMBERS_SQL, memberParams } from './member-rows';
 import type { Store } from './store';
-import { checkId, checkLimit, checkPlatform, InvalidArgumentError } from './validate';
+import { checkId, checkLimit, checkPage, checkPlatform, InvalidArgumentError } from './validate';
 
 /** Oldest device tokens not seen since $1, at most $2 of them. */
 const PRUNE_TOKENS_SQL =
@@ -52,9 +52,7 @@ export class PrismaMessageStore implements Store {
 
   async messagesAfter(roomId: string, afterId: string, limit: number): Promise<OutboundMessage[]> {
     this.open();
-    checkId('roomId', roomId);
-    checkId('afterId', afterId);
-    const take = checkLimit(limit);
+    const take = checkPage(roomId, 'afterId', afterId, limit);
     if (take === 0) return [];
     const rows = await this.read(() =>
       this.prisma.message.findMany({ where: { roomId, id: { gt: afterId } }, orderBy: { id: 'asc' }, take }),
@@ -64,9 +62,7 @@ export class PrismaMessageStore implements Store {
 
   async messagesBefore(roomId: string, beforeId: string | null, limit: number): Promise<OutboundMessage[]> {
     this.open();
-    checkId('roomId', roomId);
-    if (beforeId !== null) checkId('beforeId', beforeId);
-    const take = checkLimit(limit);
+    const take = checkPage(roomId, 'beforeId', beforeId, limit);
     if (take === 0) return [];
     const rows = await this.read(() =>
       this.prisma.message.findMany({

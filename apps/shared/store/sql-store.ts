@@ -20,7 +20,7 @@ import { MAX_ROOM_NAME, type Member, type MemberPair, type Room } from './room-d
 import type { PostgresStoreOptions } from './postgres-store';
 import { RowInserter } from './row-inserter';
 import type { Store } from './store';
-import { checkId, checkLimit, checkPlatform, InvalidArgumentError } from './validate';
+import { checkId, checkLimit, checkPage, checkPlatform, InvalidArgumentError } from './validate';
 
 /** The same options as the Prisma-backed store; insertPath `prisma` sends its unnest statement through `pg` here. */
 export type SqlStoreOptions = PostgresStoreOptions;
@@ -80,9 +80,7 @@ export class SqlStore implements Store {
 
   async messagesAfter(roomId: string, afterId: string, limit: number): Promise<OutboundMessage[]> {
     this.open();
-    checkId('roomId', roomId);
-    checkId('afterId', afterId);
-    const take = checkLimit(limit);
+    const take = checkPage(roomId, 'afterId', afterId, limit);
     if (take === 0) return [];
     const rows = await this.rows<MessageRow>(`SELECT ${MESSAGE_COLUMNS} FROM messages WHERE room_id = $1 AND id > $2 ORDER BY id ASC LIMIT $3`, [roomId, afterId, take]);
     return rows.map(rowToMessage);
@@ -90,9 +88,7 @@ export class SqlStore implements Store {
 
   async messagesBefore(roomId: string, beforeId: string | null, limit: number): Promise<OutboundMessage[]> {
     this.open();
-    checkId('roomId', roomId);
-    if (beforeId !== null) checkId('beforeId', beforeId);
-    const take = checkLimit(limit);
+    const take = checkPage(roomId, 'beforeId', beforeId, limit);
     if (take === 0) return [];
     const rows =
       beforeId === null

@@ -31,6 +31,13 @@ export function checkLimit(limit: unknown): number {
   return Math.min(limit, MAX_QUERY_LIMIT);
 }
 
+/** A page of a room's messages: the room, the cursor (none for the newest) and the limit; returns the rows to take. */
+export function checkPage(roomId: unknown, cursorName: string, cursor: unknown, limit: unknown): number {
+  checkId('roomId', roomId);
+  if (cursor !== null) checkId(cursorName, cursor);
+  return checkLimit(limit);
+}
+
 const PLATFORMS: readonly DevicePlatform[] = ['android', 'ios', 'web'];
 
 export function checkPlatform(p: unknown): asserts p is DevicePlatform {
