@@ -9,6 +9,7 @@ import { defaultNodeTopology, nodeQueueName, routingKeyOf } from '../../shared/q
 import { HISTORY_AFTER_HEADER } from '../session/session';
 import { bindingsOf, connectClient, queueExists, startNode, type TestClient, type TestNode } from './testing/cluster-nodes';
 import { spawnBroker, type BrokerChild } from './testing/broker-child';
+import { sleep } from '../../shared/sleep';
 
 let rabbit: RabbitHandle;
 let pg: ServiceHandle;
@@ -140,8 +141,12 @@ describe('cluster failures', () => {
     await bp.ready();
     const url = `ws://127.0.0.1:${port}/ws`;
     // Find a client on each node: the node that accepts a SEND names itself in the message id.
+    // The port answers once the first worker listens; node:cluster hands connections only to
+    // workers already listening, so on a busy machine the first clients may all reach one.
     const byNode = new Map<string, TestClient>();
-    for (let i = 0; i < 20 && byNode.size < 2; i++) {
+    const until = Date.now() + 60_000;
+    for (let i = 0; byNode.size < 2 && Date.now() < until; i++) {
+      if (i >= 20) await sleep(250);
       const c = await client(url, `bp${i}`);
       const probe = `/topic/probe.bp${i}`;
       await c.subscribe(probe, 'p');
